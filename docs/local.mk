@@ -1,0 +1,1 @@
+# docs: its part of the build (included by Makefile.am)

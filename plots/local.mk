@@ -1,0 +1,1 @@
+# plots: its part of the build (included by Makefile.am)

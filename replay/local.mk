@@ -1,0 +1,1 @@
+# replay: its part of the build (included by Makefile.am)

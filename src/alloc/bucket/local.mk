@@ -1,0 +1,1 @@
+# src/alloc/bucket: its part of the build (included by Makefile.am)

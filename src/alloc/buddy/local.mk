@@ -1,0 +1,1 @@
+# src/alloc/buddy: its part of the build (included by Makefile.am)

@@ -1,0 +1,1 @@
+# src/alloc/common: its part of the build (included by Makefile.am)

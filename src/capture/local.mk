@@ -1,0 +1,1 @@
+# src/capture: its part of the build (included by Makefile.am)

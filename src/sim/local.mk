@@ -1,0 +1,1 @@
+# src/sim: its part of the build (included by Makefile.am)

@@ -1,0 +1,1 @@
+# src/tools: its part of the build (included by Makefile.am)

@@ -1,0 +1,1 @@
+# src/trace: its part of the build (included by Makefile.am)

@@ -1,0 +1,1 @@
+# tests: its part of the build (included by Makefile.am)

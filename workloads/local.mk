@@ -1,0 +1,1 @@
+# workloads: its part of the build (included by Makefile.am)
