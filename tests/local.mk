@@ -1,1 +1,13 @@
-# tests: its part of the build (included by Makefile.am)
+# tests: shared helpers, then each area's tests in its own fragment
+EXTRA_DIST += tests/lib.sh
+noinst_HEADERS += tests/tap.h
+include tests/trace/local.mk
+include tests/capture/local.mk
+include tests/replay/local.mk
+include tests/alloc/local.mk
+include tests/alloc-list/local.mk
+include tests/alloc-buddy/local.mk
+include tests/alloc-bucket/local.mk
+include tests/sim/local.mk
+include tests/workloads/local.mk
+include tests/reliability/local.mk

@@ -1,0 +1,1 @@
+# tests/alloc-bucket: its part of the build (included by tests/local.mk)

@@ -1,0 +1,1 @@
+# tests/capture: its part of the build (included by tests/local.mk)

@@ -1,0 +1,1 @@
+# tests/reliability: its part of the build (included by tests/local.mk)

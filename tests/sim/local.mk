@@ -1,0 +1,1 @@
+# tests/sim: its part of the build (included by tests/local.mk)
