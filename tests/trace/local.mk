@@ -10,3 +10,5 @@ tests_trace_htrgen_SOURCES = tests/trace/htrgen.c
 tests_trace_htrgen_LDADD = src/trace/libhtr.la
 TESTS += tests/trace/tools.test
 EXTRA_DIST += tests/trace/tools.test
+check_PROGRAMS += tests/trace/mutate
+tests_trace_mutate_SOURCES = tests/trace/mutate.c
