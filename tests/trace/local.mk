@@ -12,3 +12,7 @@ TESTS += tests/trace/tools.test
 EXTRA_DIST += tests/trace/tools.test
 check_PROGRAMS += tests/trace/mutate
 tests_trace_mutate_SOURCES = tests/trace/mutate.c
+check_PROGRAMS += tests/trace/compact
+tests_trace_compact_SOURCES = tests/trace/compact.c
+tests_trace_compact_LDADD = src/trace/libhtr.la
+TESTS += tests/trace/compact
