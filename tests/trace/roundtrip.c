@@ -243,6 +243,7 @@ static void encode_edges(void)
         }
         st = st0;
         const char *why = NULL;
+        out.thread = ev.thread;         /* decode leaves thread to the caller */
         if (htr_decode(buf, n, &st, &out, 1, &why) != n || !same(&out, &ev))
             ok = 0;
     }
