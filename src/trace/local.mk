@@ -22,5 +22,5 @@ src_trace_libhtr_nosan_la_CFLAGS = $(NOSAN_CFLAGS) -fPIC
 lib_LTLIBRARIES += src/trace/libhuskytrace.la
 src_trace_libhuskytrace_la_SOURCES =
 src_trace_libhuskytrace_la_LIBADD = src/trace/libhtr_nosan.la
-src_trace_libhuskytrace_la_LDFLAGS = -version-info 1:0:0 -no-undefined
+src_trace_libhuskytrace_la_LDFLAGS = -version-info 1:0:0 -no-undefined -export-symbols-regex '^htr_'
 dist_doc_DATA += docs/trace-format.md
