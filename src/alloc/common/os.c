@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc/common/alloc.h"
@@ -77,6 +78,28 @@ int os_sbrk(intptr_t incr, void **old_end)
         return err;
     *old_end = p;
     return 0;
+}
+
+int os_mremap(void *old, size_t old_size, size_t new_size, void **out)
+{
+    int saved = errno;
+    void *p = mremap(old, old_size, new_size, MREMAP_MAYMOVE);
+    int err = (p == MAP_FAILED) ? errno : 0;
+    errno = saved;
+    if (err)
+        return err;
+    *out = p;
+    return 0;
+}
+
+uint64_t os_now_ns(void)
+{
+    struct timespec ts;
+    int saved = errno;
+    if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
+        ts.tv_sec = ts.tv_nsec = 0;
+    errno = saved;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 size_t os_page_size(void)

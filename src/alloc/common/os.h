@@ -29,7 +29,14 @@ int os_madvise_dontneed(void *p, size_t size);
  * the caller comparing *old_end with the end it expected. */
 int os_sbrk(intptr_t incr, void **old_end);
 
+/* Moves or resizes a mapping (mremap with MREMAP_MAYMOVE). */
+int os_mremap(void *old, size_t old_size, size_t new_size, void **out);
+
 size_t os_page_size(void);
+
+/* A monotonic clock in nanoseconds (CLOCK_MONOTONIC_COARSE: a vDSO read,
+ * no system call), for rate-limiting work such as returning memory. */
+uint64_t os_now_ns(void);
 
 /* The value of environment variable `name`, found by walking `environ`
  * (getenv may not be usable this early, and must not allocate); NULL if unset. */

@@ -17,7 +17,7 @@
 
 /* X(name, description) */
 #define HA_STATS_FIELDS(X) \
-    X(malloc_calls,   "malloc calls (including those made for calloc/realloc)") \
+    X(malloc_calls,   "malloc calls (and realloc(NULL, n))") \
     X(free_calls,     "free calls with a non-NULL pointer") \
     X(calloc_calls,   "calloc calls") \
     X(realloc_calls,  "realloc calls with a non-NULL pointer and size") \
