@@ -22,7 +22,6 @@
 #include "alloc/common/stats.h"
 #include "alloc/list/list.h"
 
-#define BRK_MARK (LIST_MAX_ARENAS + 1u) /* pagemap value of brk heap granules */
 
 list_global_t _list_g;
 list_arena_t _list_arenas[LIST_MAX_ARENAS];
@@ -107,21 +106,6 @@ list_arena_t *_list_arena_lock_slow(void)
     return a;
 }
 
-/* The arena owning pooled block payload p, or NULL when p is not in a pool. */
-list_arena_t *_list_arena_of(const void *p)
-{
-    unsigned e = _list_pagemap_get((uintptr_t)p);
-    if (e == 0 || e >= LIST_PM_LARGE)
-        return NULL;
-    if (e == BRK_MARK) {
-        uintptr_t u = (uintptr_t)p;
-        if (u < _list_g.heap_lo || u >= __atomic_load_n(&_list_g.heap_hi, __ATOMIC_ACQUIRE))
-            return NULL;
-        return &_list_arenas[0];
-    }
-    return &_list_arenas[e - 1];
-}
-
 /* ---- pools ---- */
 
 /* Makes [base, base+size) the arena's current pool: one free top block and
@@ -177,7 +161,7 @@ static int grow_brk(list_arena_t *a, size_t want)
         return ENOMEM;
     HA_STAT_INC(os_brk);
     uintptr_t o = (uintptr_t)old;
-    if (_list_pagemap_set_range(o, inc, BRK_MARK) != 0)
+    if (_list_pagemap_set_range(o, inc, LIST_BRK_MARK) != 0)
         return ENOMEM;                 /* the break stays moved; harmless */
     if (_list_g.heap_lo == 0 || o < _list_g.heap_lo)
         _list_g.heap_lo = o;

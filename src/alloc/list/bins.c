@@ -10,60 +10,6 @@
 
 #include "alloc/list/list.h"
 
-unsigned _list_bin_index(size_t size)
-{
-    if (size <= 1024)
-        return (unsigned)(size >> 4) - 2;
-    unsigned k = 63u - (unsigned)__builtin_clzl(size);
-    unsigned sub = (unsigned)(size >> (k - 2)) & 3u;
-    unsigned i = LIST_NEXACT + (k - 10) * 4 + sub;
-    return i < LIST_NBINS ? i : LIST_NBINS - 1;
-}
-
-static inline void bit_set(list_arena_t *a, unsigned i)
-{
-    a->bitmap[i >> 6] |= (uint64_t)1 << (i & 63);
-}
-
-static inline void bit_clear(list_arena_t *a, unsigned i)
-{
-    a->bitmap[i >> 6] &= ~((uint64_t)1 << (i & 63));
-}
-
-/* Pushes free block b (head and footer already written) on its bin. */
-void _list_bin_insert(list_arena_t *a, list_block_t *b)
-{
-    unsigned i = _list_bin_index(list_size(b));
-    list_block_t *first = a->bins[i];
-    b->prev = NULL;
-    b->next = first;
-    if (first != NULL)
-        first->prev = b;
-    else
-        bit_set(a, i);
-    a->bins[i] = b;
-    a->free_bytes += list_size(b);
-}
-
-void _list_bin_remove(list_arena_t *a, list_block_t *b)
-{
-    unsigned i = _list_bin_index(list_size(b));
-    if (b->prev != NULL) {
-        LIST_CHECK(b->prev->next == b, "corrupted free list at", b);
-        b->prev->next = b->next;
-    } else {
-        LIST_CHECK(a->bins[i] == b, "corrupted free list at", b);
-        a->bins[i] = b->next;
-        if (b->next == NULL)
-            bit_clear(a, i);
-    }
-    if (b->next != NULL) {
-        LIST_CHECK(b->next->prev == b, "corrupted free list at", b);
-        b->next->prev = b->prev;
-    }
-    a->free_bytes -= list_size(b);
-}
-
 /* First non-empty bin at or after i, or LIST_NBINS. */
 static unsigned next_nonempty(const list_arena_t *a, unsigned i)
 {

@@ -66,7 +66,14 @@ static list_block_t *carve_top(list_arena_t *a, size_t need, int *fresh)
  * system has no memory.  Best fit from the bins first, then the top. */
 list_block_t *_list_block_alloc(list_arena_t *a, size_t need, int *fresh)
 {
-    list_block_t *b = _list_bin_best_fit(a, need);
+    list_block_t *b;
+    if (need <= 1024 && (b = a->bins[_list_bin_index(need)]) != NULL) {
+        _list_bin_remove(a, b);        /* exact fit, the common case */
+        *fresh = 0;
+        set_inuse(b, need, b->head & LIST_PINUSE);
+        return b;
+    }
+    b = _list_bin_best_fit(a, need);
     if (b != NULL) {
         *fresh = 0;
         use_split(a, b, need);

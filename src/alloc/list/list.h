@@ -27,6 +27,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <features.h>
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 32)
+#include <sys/single_threaded.h>
+/* glibc clears this when the process creates its first thread, never sets it
+ * again.  Until then no other thread can be inside the allocator, so the
+ * arena locks are skipped (glibc's malloc does the same). */
+#define LIST_SINGLE_THREADED() (__libc_single_threaded != 0)
+#else
+#define LIST_SINGLE_THREADED() 0
+#endif
 
 #include "alloc/common/alloc.h"
 #include "alloc/common/lock.h"
@@ -149,9 +159,60 @@ extern list_arena_t _list_arenas[LIST_MAX_ARENAS];
     } while (0)
 
 /* ---- bins.c ---- */
-unsigned _list_bin_index(size_t size);
-void _list_bin_insert(list_arena_t *a, list_block_t *b);
-void _list_bin_remove(list_arena_t *a, list_block_t *b);
+/* The bin of a free block of `size` bytes. */
+static inline unsigned _list_bin_index(size_t size)
+{
+    if (size <= 1024)
+        return (unsigned)(size >> 4) - 2;
+    unsigned k = 63u - (unsigned)__builtin_clzl(size);
+    unsigned sub = (unsigned)(size >> (k - 2)) & 3u;
+    unsigned i = LIST_NEXACT + (k - 10) * 4 + sub;
+    return i < LIST_NBINS ? i : LIST_NBINS - 1;
+}
+static inline void list_bit_set(list_arena_t *a, unsigned i)
+{
+    a->bitmap[i >> 6] |= (uint64_t)1 << (i & 63);
+}
+
+static inline void list_bit_clear(list_arena_t *a, unsigned i)
+{
+    a->bitmap[i >> 6] &= ~((uint64_t)1 << (i & 63));
+}
+
+/* Pushes free block b (head and footer already written) on its bin. */
+static inline void _list_bin_insert(list_arena_t *a, list_block_t *b)
+{
+    unsigned i = _list_bin_index(list_size(b));
+    list_block_t *first = a->bins[i];
+    b->prev = NULL;
+    b->next = first;
+    if (first != NULL)
+        first->prev = b;
+    else
+        list_bit_set(a, i);
+    a->bins[i] = b;
+    a->free_bytes += list_size(b);
+}
+
+static inline void _list_bin_remove(list_arena_t *a, list_block_t *b)
+{
+    unsigned i = _list_bin_index(list_size(b));
+    if (b->prev != NULL) {
+        LIST_CHECK(b->prev->next == b, "corrupted free list at", b);
+        b->prev->next = b->next;
+    } else {
+        LIST_CHECK(a->bins[i] == b, "corrupted free list at", b);
+        a->bins[i] = b->next;
+        if (b->next == NULL)
+            list_bit_clear(a, i);
+    }
+    if (b->next != NULL) {
+        LIST_CHECK(b->next->prev == b, "corrupted free list at", b);
+        b->next->prev = b->prev;
+    }
+    a->free_bytes -= list_size(b);
+}
+
 list_block_t *_list_bin_best_fit(list_arena_t *a, size_t need);
 
 /* ---- block.c ---- */
@@ -169,12 +230,27 @@ int _list_arena_grow(list_arena_t *a, size_t need);
 void _list_arena_add_pool(list_arena_t *a, void *base, size_t size);
 void _list_arena_trim(list_arena_t *a);
 void _list_arena_sweep(list_arena_t *a);
-list_arena_t *_list_arena_of(const void *p);
+#define LIST_BRK_MARK (LIST_MAX_ARENAS + 1u) /* pagemap value of brk heap granules */
 extern __thread list_arena_t *_list_tls_arena __attribute__((tls_model("initial-exec")));
 
 /* ---- pagemap.c ---- */
 #define LIST_PM_LARGE 0x8000u          /* entries from here count large mappings */
-unsigned _list_pagemap_get(uintptr_t addr);
+#define LIST_PM_BITS  (48 - LIST_GRANULE_SHIFT) /* granule index width */
+#define LIST_PM_LEAF_BITS 14
+extern uint16_t *_list_pm_root[(size_t)1 << (LIST_PM_BITS - LIST_PM_LEAF_BITS)];
+
+/* The pagemap entry of addr's granule (lock-free; see pagemap.c). */
+static inline unsigned _list_pagemap_get(uintptr_t addr)
+{
+    uintptr_t g = addr >> LIST_GRANULE_SHIFT;
+    if (HA_UNLIKELY(g >> LIST_PM_BITS))
+        return 0;
+    uint16_t *leaf = __atomic_load_n(&_list_pm_root[g >> LIST_PM_LEAF_BITS], __ATOMIC_ACQUIRE);
+    if (HA_UNLIKELY(leaf == NULL))
+        return 0;
+    return __atomic_load_n(&leaf[g & (((uintptr_t)1 << LIST_PM_LEAF_BITS) - 1)],
+                           __ATOMIC_RELAXED);
+}
 int _list_pagemap_set_range(uintptr_t start, size_t size, unsigned value);
 void _list_pagemap_large(uintptr_t start, size_t size, int delta);
 void _list_pagemap_fork_prepare(void);
@@ -187,12 +263,53 @@ void _list_large_free(list_block_t *b);
 void *_list_large_realloc(list_block_t *b, size_t size);
 size_t _list_large_usable(const list_block_t *b);
 
-/* The arena of the calling thread, locked. */
-static inline list_arena_t *list_arena_lock_mine(void)
+/* The arena owning pooled block payload p, or NULL when p is not in a pool. */
+static inline list_arena_t *_list_arena_of(const void *p)
+{
+    unsigned e = _list_pagemap_get((uintptr_t)p);
+    if (HA_UNLIKELY(e == 0 || e >= LIST_PM_LARGE))
+        return NULL;
+    if (e == LIST_BRK_MARK) {
+        uintptr_t u = (uintptr_t)p;
+        if (u < _list_g.heap_lo || u >= __atomic_load_n(&_list_g.heap_hi, __ATOMIC_ACQUIRE))
+            return NULL;
+        return &_list_arenas[0];
+    }
+    return &_list_arenas[e - 1];
+}
+
+/* Locks arena a unless the process is single-threaded; returns whether it
+ * did, to be passed to list_unlock.  A thread cannot appear in between: only
+ * the caller could create it, and it is inside the allocator. */
+static inline int list_lock(list_arena_t *a)
+{
+    if (LIST_SINGLE_THREADED())
+        return 0;
+    ha_lock(&a->lock);
+    return 1;
+}
+
+static inline void list_unlock(list_arena_t *a, int locked)
+{
+    if (locked)
+        ha_unlock(&a->lock);
+}
+
+/* The arena of the calling thread, locked as list_lock does. */
+static inline list_arena_t *list_arena_lock_mine(int *locked)
 {
     list_arena_t *a = _list_tls_arena;
-    if (HA_LIKELY(a != NULL && ha_lock_trylock(&a->lock)))
-        return a;
+    if (HA_LIKELY(a != NULL)) {
+        if (LIST_SINGLE_THREADED()) {
+            *locked = 0;
+            return a;
+        }
+        if (HA_LIKELY(ha_lock_trylock(&a->lock))) {
+            *locked = 1;
+            return a;
+        }
+    }
+    *locked = 1;
     return _list_arena_lock_slow();
 }
 

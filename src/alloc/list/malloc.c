@@ -21,9 +21,10 @@ static inline size_t mmap_threshold(void)
 /* A pooled block of at least `size` bytes from the caller's arena. */
 static inline void *pool_alloc(size_t size, int *fresh)
 {
-    list_arena_t *a = list_arena_lock_mine();
+    int locked;
+    list_arena_t *a = list_arena_lock_mine(&locked);
     list_block_t *b = _list_block_alloc(a, list_request_size(size), fresh);
-    ha_unlock(&a->lock);
+    list_unlock(a, locked);
     if (HA_UNLIKELY(b == NULL)) {
         errno = ENOMEM;
         return NULL;
@@ -70,11 +71,12 @@ void *_ha_memalign(size_t align, size_t size)
     if (size + align >= mmap_threshold())
         return _list_large_alloc(size, align, &fresh);
     size_t need = list_request_size(size);
-    list_arena_t *a = list_arena_lock_mine();
+    int locked;
+    list_arena_t *a = list_arena_lock_mine(&locked);
     list_block_t *b = _list_block_alloc(a, need + align + LIST_MIN_BLOCK, &fresh);
     if (b != NULL)
         b = _list_block_align(a, b, align, need);
-    ha_unlock(&a->lock);
+    list_unlock(a, locked);
     if (b == NULL) {
         errno = ENOMEM;
         return NULL;
@@ -89,8 +91,10 @@ static inline void check_live(list_arena_t *a, list_block_t *b, const char *what
 {
     size_t size = list_size(b);
     LIST_CHECK((b->head & (LIST_CINUSE | LIST_MMAPPED)) == LIST_CINUSE, what, list_payload(b));
+    uintptr_t end = (uintptr_t)b + size;
     LIST_CHECK(size >= LIST_MIN_BLOCK &&
-               _list_arena_of((void *)((uintptr_t)b + size - 1)) == a &&
+               (((end - 1) ^ (uintptr_t)b) >> LIST_GRANULE_SHIFT == 0 ||
+                _list_arena_of((void *)(end - 1)) == a) &&
                (list_next(b)->head & LIST_PINUSE),
                "heap corruption at", list_payload(b));
 }
@@ -111,10 +115,10 @@ void _ha_free(void *p)
         return;
     }
     list_block_t *b = list_from_payload(p);
-    ha_lock(&a->lock);
+    int locked = list_lock(a);
     check_live(a, b, "free(): double free or invalid pointer");
     _list_block_free(a, b);
-    ha_unlock(&a->lock);
+    list_unlock(a, locked);
 }
 
 /* ---- resizing ---- */
@@ -144,7 +148,7 @@ void *_ha_realloc(void *p, size_t size)
     }
     list_block_t *b = list_from_payload(p);
     size_t need = list_request_size(size);
-    ha_lock(&a->lock);
+    int locked = list_lock(a);
     check_live(a, b, "realloc(): invalid pointer");
     size_t old = list_size(b);
     int done = 1;
@@ -152,7 +156,7 @@ void *_ha_realloc(void *p, size_t size)
         _list_block_shrink(a, b, need);
     else if (size >= mmap_threshold() || !_list_block_grow(a, b, need))
         done = 0;
-    ha_unlock(&a->lock);
+    list_unlock(a, locked);
     if (done) {
         HA_STAT_INC(realloc_inplace);
         return p;

@@ -14,29 +14,18 @@
 #include "alloc/common/stats.h"
 #include "alloc/list/list.h"
 
-#define PM_BITS  (48 - LIST_GRANULE_SHIFT)     /* granule index width */
-#define PM_LEAF_BITS 14
+#define PM_BITS  LIST_PM_BITS
+#define PM_LEAF_BITS LIST_PM_LEAF_BITS
 #define PM_ROOT  ((size_t)1 << (PM_BITS - PM_LEAF_BITS))
 #define PM_LEAF  ((size_t)1 << PM_LEAF_BITS)
 
-static uint16_t *pm_root[PM_ROOT];
+uint16_t *_list_pm_root[PM_ROOT];
 static ha_lock_t pm_lock = HA_LOCK_INIT;
-
-unsigned _list_pagemap_get(uintptr_t addr)
-{
-    uintptr_t g = addr >> LIST_GRANULE_SHIFT;
-    if (g >> PM_BITS)
-        return 0;
-    uint16_t *leaf = __atomic_load_n(&pm_root[g >> PM_LEAF_BITS], __ATOMIC_ACQUIRE);
-    if (leaf == NULL)
-        return 0;
-    return __atomic_load_n(&leaf[g & (PM_LEAF - 1)], __ATOMIC_RELAXED);
-}
 
 /* The entry of granule g, creating its leaf; NULL when out of memory. */
 static uint16_t *entry(uintptr_t g)
 {
-    uint16_t **slot = &pm_root[g >> PM_LEAF_BITS];
+    uint16_t **slot = &_list_pm_root[g >> PM_LEAF_BITS];
     uint16_t *leaf = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
     if (leaf == NULL) {
         ha_lock(&pm_lock);
