@@ -8,9 +8,8 @@
  * pools.  Memory goes back to the kernel in two ways, both with hysteresis:
  * the top is trimmed (brk shrunk or pages madvised) once more than
  * trim_threshold bytes of it are dirty, keeping half of that; and free blocks
- * of LIST_RELEASE_MIN bytes or more are madvised by a sweep that runs only
- * when trim_threshold bytes were freed into such blocks and at most once per
- * LIST_RELEASE_NS per arena.
+ * of LIST_RELEASE_MIN bytes or more that stayed unused for LIST_RELEASE_AGE_NS
+ * are madvised by a sweep (trim.c).
  */
 #include "config.h"
 
@@ -119,6 +118,8 @@ void _list_arena_add_pool(list_arena_t *a, void *base, size_t size)
         t->head = ts | (t->head & LIST_PINUSE);
         s->prev_size = ts;
         s->head &= ~LIST_PINUSE;
+        if (ts >= LIST_RELEASE_MIN)
+            *list_freed_at(t) = 0;     /* released at the next sweep */
         _list_bin_insert(a, t);
     }
     list_block_t *b = base;

@@ -30,9 +30,12 @@ static void use_split(list_arena_t *a, list_block_t *b, size_t need)
     size_t pin = b->head & LIST_PINUSE;
     size_t rem = size - need;
     if (rem >= LIST_MIN_BLOCK) {
-        b->head = need | pin | LIST_CINUSE;
+        size_t released = b->head & LIST_RELEASED;
         list_block_t *r = list_at(b, need);
-        r->head = rem | LIST_PINUSE;
+        if (rem >= LIST_RELEASE_MIN)   /* b was big too: r inherits its age */
+            *list_freed_at(r) = *list_freed_at(b);
+        b->head = need | pin | LIST_CINUSE;
+        r->head = rem | LIST_PINUSE | released;
         list_at(r, rem)->prev_size = rem;
         _list_bin_insert(a, r);
     } else {
@@ -122,9 +125,11 @@ void _list_block_free(list_arena_t *a, list_block_t *b)
     set_free(b, size, b->head & LIST_PINUSE);
     _list_bin_insert(a, b);
     if (size >= LIST_RELEASE_MIN) {
+        uint64_t now = os_now_ns();
+        *list_freed_at(b) = now;
         a->dirty_free += size;
         if (a->dirty_free > _list_g.trim_threshold)
-            _list_arena_sweep(a);
+            _list_arena_sweep(a, now);
     }
 }
 

@@ -55,6 +55,7 @@
 #define LIST_FIT_SCAN   16             /* candidates examined per bin for best fit */
 #define LIST_RELEASE_MIN ((size_t)64 << 10) /* free blocks from this size get madvised */
 #define LIST_RELEASE_NS  100000000u    /* at most one release sweep per arena per 100 ms */
+#define LIST_RELEASE_AGE_NS 1000000000u /* a big free block is released after 1 s unused */
 
 /* Default thresholds (see docs/alloc-list.md for how they were chosen). */
 #define LIST_MMAP_THRESHOLD_DEFAULT ((size_t)256 << 10)
@@ -229,7 +230,14 @@ void _list_arena_setup(list_arena_t *a, unsigned index, int uses_brk);
 int _list_arena_grow(list_arena_t *a, size_t need);
 void _list_arena_add_pool(list_arena_t *a, void *base, size_t size);
 void _list_arena_trim(list_arena_t *a);
-void _list_arena_sweep(list_arena_t *a);
+void _list_arena_sweep(list_arena_t *a, uint64_t now);
+
+/* Big free blocks (LIST_RELEASE_MIN and up) keep the time they were freed in
+ * their third payload word, after the bin links. */
+static inline uint64_t *list_freed_at(list_block_t *b)
+{
+    return (uint64_t *)((uintptr_t)b + LIST_MIN_BLOCK);
+}
 #define LIST_BRK_MARK (LIST_MAX_ARENAS + 1u) /* pagemap value of brk heap granules */
 extern __thread list_arena_t *_list_tls_arena __attribute__((tls_model("initial-exec")));
 

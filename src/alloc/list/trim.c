@@ -67,10 +67,11 @@ void _list_arena_trim(list_arena_t *a)
         a->fresh = from;
 }
 
-/* Madvises the pages inside free block b, keeping its header, links and footer. */
+/* Madvises the pages inside free block b, keeping its header, links, time
+ * stamp and footer. */
 static void release_block(list_block_t *b)
 {
-    uintptr_t from = page_up((uintptr_t)b + LIST_MIN_BLOCK);
+    uintptr_t from = page_up((uintptr_t)b + LIST_MIN_BLOCK + sizeof(uint64_t));
     uintptr_t to = page_down((uintptr_t)b + list_size(b));
     b->head |= LIST_RELEASED;
     if (to <= from || os_madvise_dontneed((void *)from, to - from) != 0)
@@ -79,20 +80,30 @@ static void release_block(list_block_t *b)
     HA_STAT_ADD(bytes_released, to - from);
 }
 
-/* Releases every big free block not released yet.  Walks only the bins of
- * blocks of LIST_RELEASE_MIN bytes or more, at most once per LIST_RELEASE_NS. */
-void _list_arena_sweep(list_arena_t *a)
+/* Releases the big free blocks that have stayed unused for
+ * LIST_RELEASE_AGE_NS.  Runs when trim_threshold bytes were freed into big
+ * blocks, at most once per LIST_RELEASE_NS, and walks only the bins of blocks
+ * of LIST_RELEASE_MIN bytes or more.  A block reused within the age costs no
+ * system call, so a program alternating malloc and free of a big block never
+ * pays one per pair. */
+void _list_arena_sweep(list_arena_t *a, uint64_t now)
 {
-    uint64_t now = os_now_ns();
-    if (a->last_sweep_ns != 0 && now - a->last_sweep_ns < LIST_RELEASE_NS)
+    if (now - a->last_sweep_ns < LIST_RELEASE_NS)
         return;
     a->last_sweep_ns = now;
-    a->dirty_free = 0;
+    size_t young = 0;
     for (unsigned i = _list_bin_index(LIST_RELEASE_MIN); i < LIST_NBINS; i++) {
         if (!(a->bitmap[i >> 6] & ((uint64_t)1 << (i & 63))))
             continue;
-        for (list_block_t *b = a->bins[i]; b != NULL; b = b->next)
-            if (!(b->head & LIST_RELEASED))
+        for (list_block_t *b = a->bins[i]; b != NULL; b = b->next) {
+            if (b->head & LIST_RELEASED)
+                continue;
+            if (now - *list_freed_at(b) >= LIST_RELEASE_AGE_NS)
                 release_block(b);
+            else
+                young += list_size(b);
+        }
     }
+    /* young blocks count again once they are old enough */
+    a->dirty_free = young;
 }
