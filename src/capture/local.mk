@@ -44,7 +44,7 @@ src_tools_huskytrace_SOURCES += \
 src_tools_huskytrace_LDADD += src/capture/libcmdline_capture.la
 
 # gengetopt: NAME.ggo -> cmdline_NAME.{c,h} beside it (shipped in the tarball)
-cap_ggo = $(GENGETOPT) --output-dir=$(@D) --unamed-opts=ARGS
+cap_ggo = $(GENGETOPT) --output-dir=$(@D) --unamed-opts=ARGS --no-handle-error
 src/tools/cmdline_record.h: src/tools/cmdline_record.c
 src/tools/cmdline_record.c: src/tools/record.ggo
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(cap_ggo) -i $(srcdir)/src/tools/record.ggo \

@@ -9,7 +9,9 @@
  *   = Start / = End             mtrace() / muntrace()
  * where CALLER is "[0xADDR]" or "FILE:(SYMBOL+0xOFF)[0xADDR]" and ADDR is
  * "0x..." or "(nil)".  The log has no threads and no times: every event
- * goes to thread 0 and its key is its line number.
+ * goes to thread 0 and its key is its line number.  mtrace() is usually
+ * called after the program started, so the trace is marked HTR_F_INHERITED:
+ * frees of blocks allocated before the log began are not errors.
  */
 #include "config.h"
 
@@ -197,7 +199,7 @@ static int import(const char *log, const char *out)
     }
     char cmd[] = "mtrace-import";
     struct htr_file_header h;
-    htr_header_init(&h, 0, sizeof cmd - 1);
+    htr_header_init(&h, HTR_F_INHERITED, sizeof cmd - 1);
     h.pid = h.ppid = 0;
     h.start_key = h.start_ns = 0;
     struct htr_error err;

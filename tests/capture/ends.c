@@ -25,7 +25,7 @@ static void *keep[4096];
 
 /* 1000 malloc, 300 calloc, 200 realloc, 100 reallocarray, 7 memalign,
  * 5 posix_memalign, 3 aligned_alloc, 2 valloc, 1 pvalloc, 400 free. */
-static void known_calls(void)
+__attribute__((noinline)) static void known_calls(void)
 {
     int n = 0;
     for (int i = 0; i < 1000; i++)
