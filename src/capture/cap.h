@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture/encode.h"
 #include "trace/trace.h"
 
 #define CAP_LIKELY(x)   __builtin_expect(!!(x), 1)
@@ -101,8 +102,7 @@ static inline void cap_emit(struct cap_thread *t, const struct htr_event *ev)
         cap_emit_slow(t, ev);
         return;
     }
-    size_t n = htr_encode(t->pos, HTR_MAX_RECORD, &t->codec, ev, cap_callers);
-    t->pos += n;
+    t->pos = cap_encode(t->pos, &t->codec, ev, cap_callers);
     uint32_t used = (uint32_t)(t->pos - (uint8_t *)(t->chunk + 1));
     __atomic_store_n(&t->chunk->used, used, __ATOMIC_RELEASE);
 }

@@ -20,6 +20,9 @@
 #include "capture/cap.h"
 
 #define CHUNK_MAX (256u << 10)          /* largest chunk, header included */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23          /* Linux 5.14; older kernels say EINVAL */
+#endif
 
 __thread struct cap_thread cap_self CAP_TLS;
 
@@ -80,6 +83,9 @@ static int chunk_next(struct cap_thread *t, uint64_t key)
             return 0;
         if (t->next_size < CHUNK_MAX)
             t->next_size *= 2;
+        /* one system call maps the whole chunk: page faults one page at a
+         * time cost twice as much (docs/benchmarks/capture.md) */
+        madvise(c, size, MADV_POPULATE_WRITE);
     }
     chunk_start(t, c, size, key);
     return 1;
@@ -90,8 +96,7 @@ static void put(struct cap_thread *t, const struct htr_event *ev)
 {
     if (t->end - t->pos < (ptrdiff_t)HTR_MAX_RECORD && !chunk_next(t, ev->seq))
         return;
-    size_t n = htr_encode(t->pos, HTR_MAX_RECORD, &t->codec, ev, cap_callers);
-    t->pos += n;
+    t->pos = cap_encode(t->pos, &t->codec, ev, cap_callers);
     uint32_t used = (uint32_t)(t->pos - (uint8_t *)(t->chunk + 1));
     __atomic_store_n(&t->chunk->used, used, __ATOMIC_RELEASE);
 }

@@ -2,7 +2,10 @@
 #
 # Test programs run under the capture shim are built without sanitizers
 # (their runtime would have to come before the shim in the process).
-check_PROGRAMS += tests/capture/ends tests/capture/xfree tests/capture/trace-count
+check_PROGRAMS += tests/capture/ends tests/capture/xfree tests/capture/trace-count \
+	tests/capture/encode
+tests_capture_encode_SOURCES = tests/capture/encode.c
+tests_capture_encode_LDADD = src/trace/libhtr.la
 tests_capture_ends_SOURCES = tests/capture/ends.c
 tests_capture_ends_CFLAGS = $(NOSAN_CFLAGS)
 tests_capture_ends_LDFLAGS =
@@ -18,6 +21,7 @@ tests_capture_libmtracer_la_CFLAGS = $(NOSAN_CFLAGS)
 tests_capture_libmtracer_la_LDFLAGS = $(PRELOAD_LDFLAGS) -rpath $(abs_builddir)
 
 TESTS += \
+	tests/capture/encode \
 	tests/capture/ends.test \
 	tests/capture/threads.test \
 	tests/capture/procs.test \
