@@ -34,7 +34,9 @@ static struct block *find(struct block *set, uint64_t addr)
 /* Key-order replay: what validate checks, counted. */
 static void order_check(const struct htr_event *ev, int inherited)
 {
-    if ((ev->op == HTR_OP_FREE || ev->phase == HTR_PHASE_RELEASE) && ev->ptr) {
+    /* a realloc that failed (NULL for a non-zero size) keeps its block */
+    int kept = ev->phase == HTR_PHASE_RELEASE && ev->result == 0 && ev->size * ev->count != 0;
+    if ((ev->op == HTR_OP_FREE || ev->phase == HTR_PHASE_RELEASE) && ev->ptr && !kept) {
         struct block *b = find(all, ev->ptr);
         if (b) {
             HASH_DEL(all, b);
@@ -96,7 +98,8 @@ int main(int argc, char **argv)
     int rc, inherited = (htr_reader_info(r)->header.flags & HTR_F_INHERITED) != 0;
     while ((rc = htr_next(r, &ev, &err)) == 1) {
         order_check(&ev, inherited);
-        if (ev.op == HTR_OP_FREE || ev.phase == HTR_PHASE_RELEASE) {
+        int kept = ev.phase == HTR_PHASE_RELEASE && ev.result == 0 && ev.size * ev.count != 0;
+        if (ev.op == HTR_OP_FREE || (ev.phase == HTR_PHASE_RELEASE && !kept)) {
             struct block *b;
             HASH_FIND(hh, live, &ev.ptr, sizeof ev.ptr, b);
             if (b && ev.op == HTR_OP_FREE)
