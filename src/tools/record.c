@@ -148,6 +148,8 @@ static void summarize_one(const char *dir, const char *name, int quiet)
     snprintf(path, sizeof path, "%s/%s", dir, name);
     if (writer_gone(name))
         cap_trim_trace(path);
+    if (quiet)
+        return;
     struct htr_error err;
     struct htr_reader *r = htr_open(path, HTR_OPEN_FILE_ORDER, &err);
     if (!r) {
@@ -162,20 +164,30 @@ static void summarize_one(const char *dir, const char *name, int quiet)
     const struct htr_info *info = htr_reader_info(r);
     if (rc < 0)
         fprintf(stderr, "huskytrace record: %s\n", err.msg);
-    if (!quiet)
-        fprintf(stderr, "huskytrace record: pid %u%s: %llu events, %u threads, %llu bytes "
-                "(%.1f bytes/event), %s\n", info->header.pid,
-                info->header.exec_count ? " (after exec)" : "",
-                (unsigned long long)events, info->threads,
-                (unsigned long long)info->file_size,
-                events ? (double)info->file_size / (double)events : 0.0, path);
+    fprintf(stderr, "huskytrace record: pid %u%s: %llu events, %u threads, %llu bytes "
+            "(%.1f bytes/event), %s\n", info->header.pid,
+            info->header.exec_count ? " (after exec)" : "",
+            (unsigned long long)events, info->threads, (unsigned long long)info->file_size,
+            events ? (double)info->file_size / (double)events : 0.0, path);
     htr_close(r);
+}
+
+/* Trace files by pid, then by exec count ("PID.htr" before "PID-e1.htr"). */
+static int by_process(const struct dirent **a, const struct dirent **b)
+{
+    char *end_a, *end_b;
+    long pa = strtol((*a)->d_name, &end_a, 10), pb = strtol((*b)->d_name, &end_b, 10);
+    if (pa != pb)
+        return pa < pb ? -1 : 1;
+    long ea = *end_a == '-' ? strtol(end_a + 2, NULL, 10) : 0;
+    long eb = *end_b == '-' ? strtol(end_b + 2, NULL, 10) : 0;
+    return ea < eb ? -1 : ea > eb;
 }
 
 static void summarize(const char *dir, int quiet)
 {
     struct dirent **list;
-    int n = scandir(dir, &list, is_trace, versionsort);
+    int n = scandir(dir, &list, is_trace, by_process);
     if (n < 0)
         return;
     for (int i = 0; i < n; i++) {

@@ -1,0 +1,152 @@
+#!/bin/sh
+# bench-record.sh BENCH_DIR [OUT_DIR]: what recording costs, measured side by
+# side in one run: untraced, husky (huskytrace record), heaptrack, heaptrack -r
+# (record only) and glibc mtrace, on the four reference workloads of
+# BENCH_DIR/README.md (synth, py, pl, and `gcc -O2 -c` on the big file, so
+# that the driver, cc1 and as are all recorded).  Prints a markdown table of
+# medians and ratios; raw times go to OUT_DIR/times.csv.
+#
+# Environment: HUSKYTRACE (the huskytrace binary), HUSKY_LIB_PATH (where
+# libhuskycapture.so is), MTRACER (a library whose constructor calls
+# mtrace(), e.g. tests/capture/.libs/libmtracer.so), RUNS (5), MTRACE_RUNS
+# (1: mtrace costs 25x to 400x), MTRACE_TIMEOUT (60 s), LONG_OPS (50000000:
+# the long synth run that shows the shim's memory stays bounded).
+set -eu
+LC_ALL=C
+export LC_ALL
+bench=${1:?usage: bench-record.sh BENCH_DIR [OUT_DIR]}
+bench=$(cd "$bench" && pwd)
+out=${2:-bench-record-out}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+runs=${RUNS:-5}
+mtrace_runs=${MTRACE_RUNS:-1}
+mtrace_timeout=${MTRACE_TIMEOUT:-60}
+long_ops=${LONG_OPS:-50000000}
+huskytrace=${HUSKYTRACE:-huskytrace}
+mtracer=${MTRACER:-}
+debug=""
+for d in /usr/lib/x86_64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/lib64 /usr/lib; do
+    [ -e "$d/libc_malloc_debug.so.0" ] && debug=$d/libc_malloc_debug.so.0 && break
+done
+work=$out/work
+mkdir -p "$work"
+cd "$work"
+gcc -O2 -pthread "$bench/synth.c" -o synth
+sh "$bench/gen_big_c.sh" 300 >big.c
+python=/usr/bin/python3
+
+# cmd WORKLOAD: the command line of a workload
+cmd() {
+    case $1 in
+    synth) echo "./synth 2 5000000 4096 1" ;;
+    py) echo "env PYTHONMALLOC=malloc $python $bench/py_work.py 200" ;;
+    pl) echo "perl $bench/pl_work.pl 100" ;;
+    gcc) echo "gcc -O2 -c big.c -o big.o" ;;
+    esac
+}
+
+now_ns() { date +%s%N; }
+
+# run TRACER WORKLOAD DIR: runs the workload under a tracer, prints seconds
+run() {
+    _c=$(cmd "$2")
+    rm -rf "$3"; mkdir -p "$3"
+    _t0=$(now_ns)
+    case $1 in
+    none) $_c >/dev/null 2>&1 ;;
+    husky) "$huskytrace" record -q -o "$3" -- $_c >/dev/null 2>&1 ;;
+    heaptrack) heaptrack -o "$3/ht" $_c >/dev/null 2>&1 ;;
+    heaptrack-r) heaptrack -r -o "$3/ht" $_c >/dev/null 2>&1 ;;
+    mtrace) LD_PRELOAD="$debug:$mtracer" MALLOC_TRACE="$3/log" \
+                timeout "$mtrace_timeout" $_c >/dev/null 2>&1 || echo timeout >"$3/timeout" ;;
+    esac
+    _t1=$(now_ns)
+    if [ -f "$3/timeout" ]; then echo ">$mtrace_timeout"
+    else echo "$_t0 $_t1" | awk '{ printf "%.3f\n", ($2 - $1) / 1e9 }'; fi
+}
+
+# which tracers run, how often, on what
+tracers="none husky"
+command -v heaptrack >/dev/null 2>&1 && tracers="$tracers heaptrack heaptrack-r"
+[ -n "$debug" ] && [ -n "$mtracer" ] && [ -f "$mtracer" ] && tracers="$tracers mtrace"
+skip() {
+    # heaptrack's analysis ran out of memory (18.9 GB) on one cc1 run
+    [ "$1" = heaptrack ] && [ "$2" = gcc ]
+}
+
+echo "workload,tracer,run,wall_s" >"$out/times.csv"
+for r in $(seq 1 "$runs"); do
+    for w in synth py pl gcc; do
+        for t in $tracers; do
+            skip "$t" "$w" && continue
+            [ "$t" = mtrace ] && [ "$r" -gt "$mtrace_runs" ] && continue
+            s=$(run "$t" "$w" "$work/$t-$w")
+            echo "$w,$t,$r,$s" >>"$out/times.csv"
+            echo "# run $r $w $t: $s s" >&2
+        done
+    done
+done
+
+# median WORKLOAD TRACER
+median() {
+    awk -F, -v w="$1" -v t="$2" '$1 == w && $2 == t { print $4 }' "$out/times.csv" |
+        sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'
+}
+
+# events and bytes per event of the last husky run of each workload
+husky_size() {
+    "$huskytrace" record -o "$work/size-$1" -- $(cmd "$1") 2>&1 >/dev/null |
+        awk '/events,/ { e += $5; b += $9 } END { printf "%d %.1f\n", e, e ? b / e : 0 }' \
+            FS='[ ,]+'
+}
+
+echo
+echo "| workload | calls (husky) | untraced s | husky | heaptrack | heaptrack -r | mtrace |"
+echo "|---|---|---|---|---|---|---|"
+for w in synth py pl gcc; do
+    base=$(median "$w" none)
+    line="| $w | $(husky_size "$w" | cut -d' ' -f1) | $base"
+    for t in husky heaptrack heaptrack-r mtrace; do
+        m=$(median "$w" "$t")
+        case $m in
+        -) line="$line | skipped" ;;
+        ">"*) line="$line | $m s (> $(echo "$m $base" | tr -d '>' |
+                awk '{ printf "%.0f", $1 / $2 }')x)" ;;
+        *) line="$line | $(echo "$m $base" | awk '{ printf "%.2fx (%s s)", $1 / $2, $1 }')" ;;
+        esac
+    done
+    echo "$line |"
+done
+
+echo
+echo "| workload | husky bytes/event | heaptrack -r bytes/event | mtrace bytes/event |"
+echo "|---|---|---|---|"
+for w in synth py pl gcc; do
+    set -- $(husky_size "$w")
+    ev=$1
+    hr=$(cat "$work/heaptrack-r-$w"/ht* 2>/dev/null | wc -c)
+    mt=$(cat "$work/mtrace-$w/log" 2>/dev/null | wc -c)
+    echo "| $w | $2 | $(echo "$hr $ev" | awk '{ printf "%.1f", $2 ? $1 / $2 : 0 }') |" \
+         "$(echo "$mt $ev" | awk '{ printf "%.1f", $2 ? $1 / $2 : 0 }') |"
+done
+
+# the shim's memory: peak RSS of synth untraced and traced (the shim
+# preloaded directly, so that only synth's RSS is measured), at 5 M and at
+# LONG_OPS operations per thread
+shim=""
+for d in $(echo "${HUSKY_LIB_PATH:-}" | tr ':' ' '); do
+    [ -f "$d/libhuskycapture.so" ] && shim=$d/libhuskycapture.so && break
+done
+if [ -n "$shim" ]; then
+    echo
+    echo "| synth ops per thread | peak RSS untraced KB | peak RSS traced KB | trace MB |"
+    echo "|---|---|---|---|"
+    for ops in 5000000 "$long_ops"; do
+        plain=$( { /usr/bin/time -f %M ./synth 2 "$ops" 4096 1 >/dev/null; } 2>&1 | tail -n 1)
+        rm -rf "$work/long"; mkdir "$work/long"
+        traced=$( { HUSKY_TRACE_DIR="$work/long" LD_PRELOAD="$shim" \
+            /usr/bin/time -f %M ./synth 2 "$ops" 4096 1 >/dev/null; } 2>&1 | tail -n 1)
+        echo "| $ops | $plain | $traced | $(du -m "$work/long" | cut -f1) |"
+    done
+fi
