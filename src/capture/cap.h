@@ -50,32 +50,65 @@ struct cap_thread {
 extern __thread struct cap_thread cap_self CAP_TLS CAP_HIDDEN;
 
 /* ---- clock.c ---- */
-extern int cap_use_tsc CAP_HIDDEN;           /* keys are TSC ticks (HTR_F_TSC) */
+/* Where order keys come from (cap_clock). */
+enum cap_clock_kind {
+    CAP_CLOCK_COUNTER = 0,     /* one shared counter kept at or above
+                                  CLOCK_MONOTONIC_COARSE: ns, exact order */
+    CAP_CLOCK_MONOTONIC = 1,   /* clock_gettime(CLOCK_MONOTONIC) per event */
+    CAP_CLOCK_TSC = 2          /* the TSC (HTR_F_TSC) */
+};
+extern int cap_clock CAP_HIDDEN;             /* enum cap_clock_kind */
+extern uint64_t cap_counter CAP_HIDDEN;      /* the shared counter (atomic) */
 void cap_clock_init(void) CAP_HIDDEN;
 uint64_t cap_now_ns(void) CAP_HIDDEN;
+uint64_t cap_coarse_ns(void) CAP_HIDDEN;
 
-/* Order key taken before a call releases memory: nothing the call does may
- * become visible before the key is read (stores retire after it). */
-static inline uint64_t cap_key_before(void)
+/* Reads the TSC after every earlier instruction completed (lfence): the key
+ * comes after the loads that found the block (a pointer handed over by
+ * another thread, or the block a malloc took), and before any store of the
+ * call that follows (stores become visible only after the read retires). */
+static inline uint64_t cap_tsc(void)
 {
-    if (cap_use_tsc) {
-        uint32_t lo, hi;
-        __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-        return ((uint64_t)hi << 32) | lo;
-    }
-    return cap_now_ns();
+    uint32_t lo, hi;
+    __asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+    return ((uint64_t)hi << 32) | lo;
 }
 
-/* Order key taken after a call acquired memory: the loads that found the
- * block must complete before the key is read (hence the lfence). */
+/* The next value of the shared counter: one more than the last key, or the
+ * coarse clock if that is ahead.  The compare-and-swap is a locked
+ * instruction: it completes after the loads before it and before the
+ * stores after it, and all of them form one total order, so a release and
+ * a later acquisition of the same block get increasing keys on any CPUs. */
+static inline uint64_t cap_counter_next(void)
+{
+    uint64_t now = cap_coarse_ns();
+    uint64_t cur = __atomic_load_n(&cap_counter, __ATOMIC_RELAXED);
+    for (;;) {
+        uint64_t next = cur + 1 > now ? cur + 1 : now;
+        if (__atomic_compare_exchange_n(&cap_counter, &cur, next, 1, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_RELAXED))
+            return next;
+    }
+}
+
+/* An order key.  The same function serves both sides of the invariant:
+ * callers take it before a call that releases memory and after a call that
+ * acquires memory. */
+static inline uint64_t cap_key(void)
+{
+    if (CAP_LIKELY(cap_clock == CAP_CLOCK_COUNTER))
+        return cap_counter_next();
+    return cap_clock == CAP_CLOCK_TSC ? cap_tsc() : cap_now_ns();
+}
+
+static inline uint64_t cap_key_before(void)
+{
+    return cap_key();
+}
+
 static inline uint64_t cap_key_after(void)
 {
-    if (cap_use_tsc) {
-        uint32_t lo, hi;
-        __asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-        return ((uint64_t)hi << 32) | lo;
-    }
-    return cap_now_ns();
+    return cap_key();
 }
 
 /* ---- file.c ---- */
@@ -96,7 +129,8 @@ void cap_thread_key_init(void) CAP_HIDDEN;
 
 /* Appends ev to the calling thread's chunk and publishes it (the release
  * store of `used` makes the record count only once it is whole). */
-static inline void cap_emit(struct cap_thread *t, const struct htr_event *ev)
+static inline __attribute__((always_inline)) void
+cap_emit(struct cap_thread *t, const struct htr_event *ev)
 {
     if (CAP_UNLIKELY(t->end - t->pos < (ptrdiff_t)HTR_MAX_RECORD)) {
         cap_emit_slow(t, ev);

@@ -1,13 +1,15 @@
 /* Order keys of the capture shim.
  *
- * Measured on our 2-core VM (see docs/benchmarks/capture.md): a contended
- * atomic counter costs ~24-29 ns per event, rdtsc ~11 ns, lfence+rdtsc ~18 ns
- * and clock_gettime(CLOCK_MONOTONIC) ~25 ns.  A counter carries no time, so
- * the format allows only the two clocks.  The TSC is used only where the
- * kernel itself trusts it across CPUs (current clocksource "tsc") and the CPU
- * says it is invariant; elsewhere (VMs on kvm-clock, booted with
- * tsc=unstable) CLOCK_MONOTONIC is the only clock that is monotonic across
- * CPUs.  HUSKY_TRACE_CLOCK=tsc|monotonic overrides the choice.
+ * Measured on our 2-core VM (docs/benchmarks/capture.md): clock_gettime
+ * (CLOCK_MONOTONIC, kvm-clock) costs ~25 ns per event and serialises the
+ * pipeline around the malloc call; rdtsc ~11 ns (lfence+rdtsc ~18 ns); an
+ * atomic counter ~6 ns alone and ~18-29 ns contended by two threads; the
+ * coarse clock ~3-5 ns.  The default key is therefore a shared counter kept
+ * at or above CLOCK_MONOTONIC_COARSE: it is in ns (within one coarse tick,
+ * 1-4 ms, of CLOCK_MONOTONIC), and it orders events exactly, with no ties.
+ * The TSC is used only where the kernel itself trusts it across CPUs
+ * (current clocksource "tsc") and the CPU says it is invariant.
+ * HUSKY_TRACE_CLOCK=counter|monotonic|tsc overrides the choice.
  */
 #include "config.h"
 
@@ -20,13 +22,22 @@
 
 #include "capture/cap.h"
 
-int cap_use_tsc;
+int cap_clock;
+uint64_t cap_counter __attribute__((aligned(64)));
 
 /* CLOCK_MONOTONIC in ns (the vDSO: no system call, no errno change). */
 uint64_t cap_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* CLOCK_MONOTONIC_COARSE in ns: the clock tick, read without the TSC. */
+uint64_t cap_coarse_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -61,9 +72,11 @@ void cap_clock_init(void)
 {
     const char *force = getenv("HUSKY_TRACE_CLOCK");
     if (force && strcmp(force, "tsc") == 0)
-        cap_use_tsc = 1;
+        cap_clock = CAP_CLOCK_TSC;
     else if (force && strcmp(force, "monotonic") == 0)
-        cap_use_tsc = 0;
+        cap_clock = CAP_CLOCK_MONOTONIC;
+    else if (force && strcmp(force, "counter") == 0)
+        cap_clock = CAP_CLOCK_COUNTER;
     else
-        cap_use_tsc = clocksource_is_tsc() && tsc_invariant();
+        cap_clock = clocksource_is_tsc() && tsc_invariant() ? CAP_CLOCK_TSC : CAP_CLOCK_COUNTER;
 }

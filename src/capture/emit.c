@@ -46,7 +46,7 @@ static void chunk_start(struct cap_thread *t, struct htr_chunk_header *c, uint32
     c->capacity = size - HTR_CHUNK_HEADER;
     c->used = 0;
     c->base_key = key;
-    c->base_ns = cap_use_tsc ? cap_now_ns() : key;
+    c->base_ns = cap_clock == CAP_CLOCK_MONOTONIC ? key : cap_now_ns();
     __atomic_store_n(&c->magic, HTR_CHUNK_MAGIC, __ATOMIC_RELEASE);
     t->chunk = c;
     t->pos = (uint8_t *)(c + 1);

@@ -66,8 +66,8 @@ static inline uint8_t *cap_fields(uint8_t *p, struct htr_codec_state *st,
 }
 
 /* Encodes ev at p (room for HTR_MAX_RECORD bytes); returns the end. */
-static inline uint8_t *cap_encode(uint8_t *p, struct htr_codec_state *st,
-                                  const struct htr_event *ev, int callers)
+static inline __attribute__((always_inline)) uint8_t *
+cap_encode(uint8_t *p, struct htr_codec_state *st, const struct htr_event *ev, int callers)
 {
     unsigned op = ev->op;
     int two = op == HTR_OP_REALLOC || op == HTR_OP_REALLOCARRAY;

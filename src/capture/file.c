@@ -194,7 +194,9 @@ static int open_trace(uint32_t flags)
     struct htr_file_header h;
     htr_header_init(&h, flags, (uint32_t)cmdline_len);
     h.exec_count = exec_count;
-    h.start_key = cap_use_tsc ? cap_key_before() : h.start_ns;
+    h.start_key = cap_clock == CAP_CLOCK_TSC ? cap_tsc() : h.start_ns;
+    if (cap_counter < h.start_ns)
+        cap_counter = h.start_ns;
     uint64_t header_size = h.header_size;
     uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
     uint64_t first_end = (header_size + HTR_CHUNK_HEADER + FIRST_CHUNK_MIN + page - 1)
@@ -241,7 +243,8 @@ int cap_init_slow(void)
             put_str(dir_path, dir_path + sizeof dir_path, dir);
             cap_callers = callers && strcmp(callers, "1") == 0;
             cap_clock_init();
-            uint32_t flags = (cap_callers ? HTR_F_CALLERS : 0) | (cap_use_tsc ? HTR_F_TSC : 0);
+            uint32_t flags = (cap_callers ? HTR_F_CALLERS : 0)
+                             | (cap_clock == CAP_CLOCK_TSC ? HTR_F_TSC : 0);
             ok = open_trace(flags) == 0;
         }
         if (ok) {
@@ -349,7 +352,7 @@ static void at_fork_child(void)
     close(trace_fd);
     cap_thread_reset(t);
     uint32_t flags = HTR_F_INHERITED | (cap_callers ? HTR_F_CALLERS : 0)
-                     | (cap_use_tsc ? HTR_F_TSC : 0);
+                     | (cap_clock == CAP_CLOCK_TSC ? HTR_F_TSC : 0);
     if (open_trace(flags) != 0)
         __atomic_store_n(&cap_state, CAP_OFF, __ATOMIC_RELEASE);
     t->busy = busy;

@@ -7,6 +7,7 @@
 pkglib_LTLIBRARIES += src/capture/libhuskycapture.la
 src_capture_libhuskycapture_la_SOURCES = \
 	src/capture/cap.h \
+	src/capture/encode.h \
 	src/capture/clock.c \
 	src/capture/emit.c \
 	src/capture/file.c \
@@ -30,6 +31,8 @@ BUILT_SOURCES += \
 	src/tools/cmdline_import.c \
 	src/tools/cmdline_import.h
 EXTRA_DIST += \
+	docs/huskytrace-record.md \
+	docs/benchmarks/capture.md \
 	src/tools/record.ggo \
 	src/tools/import.ggo \
 	src/capture/bench-record.sh
