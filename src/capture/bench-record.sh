@@ -46,24 +46,27 @@ cmd() {
     esac
 }
 
-now_ns() { date +%s%N; }
-
-# run TRACER WORKLOAD DIR: runs the workload under a tracer, prints seconds
+# run TRACER WORKLOAD DIR: runs the workload under a tracer and prints
+# "WALL CPU" in seconds (CPU = user + system of every process involved,
+# which is what a loaded machine distorts least)
 run() {
     _c=$(cmd "$2")
     rm -rf "$3"; mkdir -p "$3"
-    _t0=$(now_ns)
+    _time="/usr/bin/time -o $3.time -f %e_%U_%S"
+    _rc=0
     case $1 in
-    none) $_c >/dev/null 2>&1 ;;
-    husky) "$huskytrace" record -q -o "$3" -- $_c >/dev/null 2>&1 ;;
-    heaptrack) heaptrack -o "$3/ht" $_c >/dev/null 2>&1 ;;
-    heaptrack-r) heaptrack -r -o "$3/ht" $_c >/dev/null 2>&1 ;;
-    mtrace) LD_PRELOAD="$debug:$mtracer" MALLOC_TRACE="$3/log" \
-                timeout "$mtrace_timeout" $_c >/dev/null 2>&1 || echo timeout >"$3/timeout" ;;
+    none) $_time $_c >/dev/null 2>&1 || _rc=$? ;;
+    husky) $_time "$huskytrace" record -q -o "$3" -- $_c >/dev/null 2>&1 || _rc=$? ;;
+    heaptrack) $_time heaptrack -o "$3/ht" $_c >/dev/null 2>&1 || _rc=$? ;;
+    heaptrack-r) $_time heaptrack -r -o "$3/ht" $_c >/dev/null 2>&1 || _rc=$? ;;
+    mtrace) $_time timeout "$mtrace_timeout" env LD_PRELOAD="$debug:$mtracer" \
+                MALLOC_TRACE="$3/log" $_c >/dev/null 2>&1 || _rc=$? ;;
     esac
-    _t1=$(now_ns)
-    if [ -f "$3/timeout" ]; then echo ">$mtrace_timeout"
-    else echo "$_t0 $_t1" | awk '{ printf "%.3f\n", ($2 - $1) / 1e9 }'; fi
+    if [ "$_rc" -eq 124 ]; then
+        echo ">$mtrace_timeout >$mtrace_timeout"
+    else
+        tail -n 1 "$3.time" | tr _ ' ' | awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }'
+    fi
 }
 
 # which tracers run, how often, on what
@@ -75,23 +78,32 @@ skip() {
     [ "$1" = heaptrack ] && [ "$2" = gcc ]
 }
 
-echo "workload,tracer,run,wall_s" >"$out/times.csv"
+echo "workload,tracer,run,wall_s,cpu_s" >"$out/times.csv"
 for r in $(seq 1 "$runs"); do
     for w in synth py pl gcc; do
         for t in $tracers; do
             skip "$t" "$w" && continue
             [ "$t" = mtrace ] && [ "$r" -gt "$mtrace_runs" ] && continue
             s=$(run "$t" "$w" "$work/$t-$w")
-            echo "$w,$t,$r,$s" >>"$out/times.csv"
-            echo "# run $r $w $t: $s s" >&2
+            echo "$w,$t,$r,$(echo "$s" | tr ' ' ',')" >>"$out/times.csv"
+            echo "# run $r $w $t: wall, cpu $s s" >&2
         done
     done
 done
 
-# median WORKLOAD TRACER
+# median WORKLOAD TRACER COLUMN (4 wall, 5 cpu)
 median() {
-    awk -F, -v w="$1" -v t="$2" '$1 == w && $2 == t { print $4 }' "$out/times.csv" |
+    awk -F, -v w="$1" -v t="$2" -v c="$3" '$1 == w && $2 == t { print $c }' "$out/times.csv" |
         sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'
+}
+
+# ratio MEDIAN BASE: "1.23x (4.5 s)", "> 60 s (> 40x)" or "skipped"
+ratio() {
+    case $1 in
+    -) echo "skipped" ;;
+    ">"*) echo "$1 $2" | tr -d '>' | awk '{ printf "> %s s (> %.0fx)", $1, $1 / $2 }' ;;
+    *) echo "$1 $2" | awk '{ printf "%.2fx (%s s)", $1 / $2, $1 }' ;;
+    esac
 }
 
 # events and bytes per event of the last husky run of each workload
@@ -101,34 +113,30 @@ husky_size() {
             FS='[ ,]+'
 }
 
-echo
-echo "| workload | calls (husky) | untraced s | husky | heaptrack | heaptrack -r | mtrace |"
-echo "|---|---|---|---|---|---|---|"
-for w in synth py pl gcc; do
-    base=$(median "$w" none)
-    line="| $w | $(husky_size "$w" | cut -d' ' -f1) | $base"
-    for t in husky heaptrack heaptrack-r mtrace; do
-        m=$(median "$w" "$t")
-        case $m in
-        -) line="$line | skipped" ;;
-        ">"*) line="$line | $m s (> $(echo "$m $base" | tr -d '>' |
-                awk '{ printf "%.0f", $1 / $2 }')x)" ;;
-        *) line="$line | $(echo "$m $base" | awk '{ printf "%.2fx (%s s)", $1 / $2, $1 }')" ;;
-        esac
+for col in 4 5; do
+    [ "$col" = 4 ] && what="wall time" || what="CPU time (user + system, all processes)"
+    echo
+    echo "$what, median of $runs (mtrace: $mtrace_runs), traced / untraced:"
+    echo
+    echo "| workload | untraced s | husky | heaptrack | heaptrack -r | mtrace |"
+    echo "|---|---|---|---|---|---|"
+    for w in synth py pl gcc; do
+        base=$(median "$w" none "$col")
+        line="| $w | $base"
+        for t in husky heaptrack heaptrack-r mtrace; do
+            line="$line | $(ratio "$(median "$w" "$t" "$col")" "$base")"
+        done
+        echo "$line |"
     done
-    echo "$line |"
 done
 
 echo
-echo "| workload | husky bytes/event | heaptrack -r bytes/event | mtrace bytes/event |"
+echo "| workload | events (husky) | husky bytes/event | heaptrack -r bytes/event |"
 echo "|---|---|---|---|"
 for w in synth py pl gcc; do
     set -- $(husky_size "$w")
-    ev=$1
     hr=$(cat "$work/heaptrack-r-$w"/ht* 2>/dev/null | wc -c)
-    mt=$(cat "$work/mtrace-$w/log" 2>/dev/null | wc -c)
-    echo "| $w | $2 | $(echo "$hr $ev" | awk '{ printf "%.1f", $2 ? $1 / $2 : 0 }') |" \
-         "$(echo "$mt $ev" | awk '{ printf "%.1f", $2 ? $1 / $2 : 0 }') |"
+    echo "| $w | $1 | $2 | $(echo "$hr $1" | awk '{ printf "%.1f", $2 ? $1 / $2 : 0 }') |"
 done
 
 # the shim's memory: peak RSS of synth untraced and traced (the shim

@@ -86,8 +86,12 @@ static int check_file(const char *path, char *why, size_t cap, int depth)
         p[strcspn(p, " \t\n")] = 0;
         if (*p)
             rc = check_file(p, why, cap, depth - 1);
-    } else if (n >= (ssize_t)sizeof(Elf64_Ehdr) && memcmp(buf, ELFMAG, SELFMAG) == 0
-               && buf[EI_CLASS] == ELFCLASS64) {
+    } else if (n >= EI_NIDENT && memcmp(buf, ELFMAG, SELFMAG) == 0
+               && buf[EI_CLASS] != ELFCLASS64) {
+        snprintf(why, cap, "%s is a 32-bit program: the 64-bit capture shim cannot be "
+                 "loaded into it", path);
+        rc = -1;
+    } else if (n >= (ssize_t)sizeof(Elf64_Ehdr) && memcmp(buf, ELFMAG, SELFMAG) == 0) {
         Elf64_Ehdr eh;
         memcpy(&eh, buf, sizeof eh);
         if (elf_has_interp(fd, &eh) == 0) {
