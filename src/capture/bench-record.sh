@@ -40,7 +40,7 @@ python=/usr/bin/python3
 cmd() {
     case $1 in
     synth) echo "./synth 2 5000000 4096 1" ;;
-    py) echo "env PYTHONMALLOC=malloc $python $bench/py_work.py 200" ;;
+    py) echo "$python $bench/py_work.py 200" ;;
     pl) echo "perl $bench/pl_work.pl 100" ;;
     gcc) echo "gcc -O2 -c big.c -o big.o" ;;
     esac
@@ -51,6 +51,10 @@ cmd() {
 # which is what a loaded machine distorts least)
 run() {
     _c=$(cmd "$2")
+    # in the environment, not through env(1): heaptrack traces only the
+    # process it starts, not what that one execs
+    if [ "$2" = py ]; then PYTHONMALLOC=malloc; export PYTHONMALLOC
+    else unset PYTHONMALLOC; fi
     rm -rf "$3"; mkdir -p "$3"
     _time="/usr/bin/time -o $3.time -f %e_%U_%S"
     _rc=0
@@ -108,6 +112,8 @@ ratio() {
 
 # events and bytes per event of the last husky run of each workload
 husky_size() {
+    if [ "$1" = py ]; then PYTHONMALLOC=malloc; export PYTHONMALLOC
+    else unset PYTHONMALLOC; fi
     "$huskytrace" record -o "$work/size-$1" -- $(cmd "$1") 2>&1 >/dev/null |
         awk '/events,/ { e += $5; b += $9 } END { printf "%d %.1f\n", e, e ? b / e : 0 }' \
             FS='[ ,]+'
