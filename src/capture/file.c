@@ -6,7 +6,9 @@
  * ftruncate before a chunk there is handed out).  A thread reserves a chunk
  * with one atomic add on `file_off`; only growing the file takes a lock.
  * Because records are written straight into the page cache, the data of a
- * killed process is already in the file.
+ * killed process is already in the file.  No descriptor stays open: the
+ * program may close or reuse any descriptor number, so the rare growth and
+ * the final cut open the file by its absolute path.
  */
 #include "config.h"
 
@@ -33,7 +35,6 @@
 int cap_state;
 int cap_callers;
 
-static int trace_fd = -1;                      /* the trace file */
 static uint8_t *map_base;                      /* its mapping */
 static uint64_t map_len;                       /* bytes of address range mapped */
 static uint64_t file_off;                      /* next free byte (atomic) */
@@ -44,7 +45,8 @@ static uint32_t thread_count;                  /* thread indexes handed out (ato
 static struct htr_chunk_header *first_chunk;   /* the setup thread's first chunk */
 static uint32_t first_size;                    /* its size, header included */
 static pid_t trace_pid;                        /* the process the file belongs to */
-static char dir_path[3072];                    /* HUSKY_TRACE_DIR */
+static char dir_path[3072];                    /* HUSKY_TRACE_DIR, made absolute */
+static char trace_path[sizeof dir_path + 96];  /* the trace file */
 static char stem[64];                          /* "PID" or "PID-eN" */
 static char cmdline[4096];                     /* /proc/self/cmdline */
 static size_t cmdline_len;
@@ -87,6 +89,17 @@ static void path_of(char *buf, size_t cap, const char *suffix)
     p = put_str(p, buf + cap, "/");
     p = put_str(p, buf + cap, stem);
     put_str(p, buf + cap, suffix);
+}
+
+/* ftruncate by path (see the top of the file: no descriptor is kept). */
+static int resize(uint64_t size)
+{
+    int fd = open(trace_path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = ftruncate(fd, (off_t)size);
+    close(fd);
+    return rc;
 }
 
 static void spin_lock(int *l)
@@ -157,6 +170,7 @@ static int create_file(uint32_t *exec_count)
         int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd >= 0) {
             *exec_count = n;
+            put_str(trace_path, trace_path + sizeof trace_path, path);
             return fd;
         }
         if (errno != EEXIST) {
@@ -201,13 +215,12 @@ static int open_trace(uint32_t flags)
     uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
     uint64_t first_end = (header_size + HTR_CHUNK_HEADER + FIRST_CHUNK_MIN + page - 1)
                          / page * page;
-    if (ftruncate(fd, (off_t)GROW_MIN) != 0 || map_file(fd) != 0) {
-        close(fd);
+    int bad = ftruncate(fd, (off_t)GROW_MIN) != 0 || map_file(fd) != 0;
+    close(fd);
+    if (bad)
         return -1;
-    }
     memcpy(map_base, &h, sizeof h);
     memcpy(map_base + sizeof h, cmdline, cmdline_len);
-    trace_fd = fd;
     trace_pid = getpid();
     file_size = GROW_MIN;
     file_off = first_end;
@@ -239,8 +252,13 @@ int cap_init_slow(void)
         const char *dir = getenv("HUSKY_TRACE_DIR");
         const char *callers = getenv("HUSKY_TRACE_CALLERS");
         int ok = dir && *dir && strlen(dir) < sizeof dir_path;
+        if (ok && dir[0] != '/' && !getcwd(dir_path, sizeof dir_path - strlen(dir) - 2))
+            ok = 0;
         if (ok) {
-            put_str(dir_path, dir_path + sizeof dir_path, dir);
+            char *end = dir_path + strlen(dir_path);
+            if (dir[0] != '/')
+                end = put_str(end, dir_path + sizeof dir_path, "/");
+            put_str(end, dir_path + sizeof dir_path, dir);
             cap_callers = callers && strcmp(callers, "1") == 0;
             cap_clock_init();
             uint32_t flags = (cap_callers ? HTR_F_CALLERS : 0)
@@ -286,7 +304,7 @@ static int grow(uint64_t need)
         uint64_t want = size + step > need ? size + step : need;
         if (want > map_len)
             want = map_len;
-        ok = !trace_full && need <= map_len && ftruncate(trace_fd, (off_t)want) == 0;
+        ok = !trace_full && need <= map_len && resize(want) == 0;
         if (ok) {
             __atomic_store_n(&file_size, want, __ATOMIC_SEQ_CST);
         } else if (!trace_full) {
@@ -320,7 +338,7 @@ __attribute__((destructor)) static void cap_finish(void)
     spin_lock(&grow_lock);
     __atomic_store_n(&file_size, 0, __ATOMIC_SEQ_CST);
     uint64_t end = __atomic_load_n(&file_off, __ATOMIC_SEQ_CST);
-    if (ftruncate(trace_fd, (off_t)end) != 0)
+    if (resize(end) != 0)
         end = map_len;
     __atomic_store_n(&file_size, end, __ATOMIC_SEQ_CST);
     spin_unlock(&grow_lock);
@@ -349,7 +367,6 @@ static void at_fork_child(void)
     int busy = t->busy;
     t->busy = 1;
     munmap(map_base, map_len);
-    close(trace_fd);
     cap_thread_reset(t);
     uint32_t flags = HTR_F_INHERITED | (cap_callers ? HTR_F_CALLERS : 0)
                      | (cap_clock == CAP_CLOCK_TSC ? HTR_F_TSC : 0);
