@@ -246,13 +246,19 @@ static uint32_t emit(struct builder *b, uint32_t t, struct rp_op op, const struc
     if (op.flags & RP_OPF_FAILED)
         b->h->failed_calls++;
     b->gops++;
-    if (b->writing) {
-        uint64_t *live = (uint64_t *)(b->base + b->h->off_live);
-        while (b->next_live <= RP_LIVE_POINTS &&
-               b->gops * RP_LIVE_POINTS >= (uint64_t)b->next_live * b->total_ops)
-            live[b->next_live++] = b->live;
-    }
     return (uint32_t)++th->ops;
+}
+
+/* Live bytes at the points of progress the last event completed (called
+ * once the event's effect on the live bytes is applied). */
+static void sample_live(struct builder *b)
+{
+    if (!b->writing)
+        return;
+    uint64_t *live = (uint64_t *)(b->base + b->h->off_live);
+    while (b->next_live <= RP_LIVE_POINTS &&
+           b->gops * RP_LIVE_POINTS >= (uint64_t)b->next_live * b->total_ops)
+        live[b->next_live++] = b->live;
 }
 
 static void live_add(struct builder *b, uint64_t bytes)
@@ -499,6 +505,7 @@ static int run_pass(struct builder *b, const char *trace)
             htr_close(r);
             return -1;
         }
+        sample_live(b);
     }
     if (rc < 0)
         snprintf(b->why, b->why_len, "%s", err.msg);
@@ -560,7 +567,7 @@ static int write_plan(int fd, const char *trace, struct rp_plan_header *h1,
     h->off_threads = hw.off_threads; h->off_ops = hw.off_ops; h->off_deps = hw.off_deps;
     h->off_exts = hw.off_exts; h->off_runs = hw.off_runs; h->off_live = hw.off_live;
     memcpy(base + h->off_threads, pt, b1->nthreads * sizeof *pt);
-    struct builder b2 = { .writing = 1, .h = h, .base = base, .why = why, .why_len = why_len,
+    struct builder b2 = { .writing = 1, .next_live = 1, .h = h, .base = base, .why = why, .why_len = why_len,
                           .trace = trace, .total_ops = h1->ops,
                           .pt = (struct rp_plan_thread *)(base + h->off_threads) };
     int rc = run_pass(&b2, trace);
