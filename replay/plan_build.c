@@ -584,7 +584,7 @@ static int write_plan(int fd, const char *trace, struct rp_plan_header *h1,
         h->file_size = size;
         h->header_size = sizeof *h;
         h->version = RP_PLAN_VERSION;
-        h->plan_sum = rp_checksum(base + sizeof *h, size - sizeof *h, 0);
+        h->plan_sum = rp_checksum_mapped(base + sizeof *h, size - sizeof *h);
         rp_plan_trace_stamp(trace, &h->trace_size, &h->trace_mtime_ns, &h->trace_head_sum);
         memcpy(h->magic, RP_PLAN_MAGIC, 8);
     }

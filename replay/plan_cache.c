@@ -21,7 +21,7 @@ static int plan_current(const struct rp_plan *plan, const char *trace)
     const struct rp_plan_header *h = plan->h;
     if (h->trace_size != size || h->trace_mtime_ns != mtime || h->trace_head_sum != sum)
         return 0;
-    return rp_checksum((const char *)h + sizeof *h, plan->map_size - sizeof *h, 0) ==
+    return rp_checksum_mapped((const char *)h + sizeof *h, plan->map_size - sizeof *h) ==
            h->plan_sum;
 }
 

@@ -219,10 +219,12 @@ static void json_run(FILE *f, const struct rp_run *r)
     json_str(f, r->msg);
     fprintf(f, ",\"wall_s\":%.6f,\"user_s\":%.6f,\"sys_s\":%.6f,\"minflt\":%llu,"
             "\"peak_rss_kb\":%llu,\"end_rss_kb\":%llu,\"baseline_rss_kb\":%llu,"
+            "\"worker_maxrss_kb\":%llu,"
             "\"replay_nulls\":%llu,\"extra_results\":%llu,\"emulated\":[",
             r->wall_s, r->user_s, r->sys_s, (unsigned long long)r->minflt,
             (unsigned long long)r->peak_kb, (unsigned long long)r->end_kb,
-            (unsigned long long)r->baseline_kb, (unsigned long long)r->replay_nulls,
+            (unsigned long long)r->baseline_kb, (unsigned long long)r->worker_maxrss_kb,
+            (unsigned long long)r->replay_nulls,
             (unsigned long long)r->extra_results);
     for (unsigned k = 0, n = 0; k < RP_K_COUNT; k++)
         if (r->emulated & (1u << k))

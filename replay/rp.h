@@ -205,6 +205,7 @@ int rp_plan_build(const char *trace, const char *plan_path, int *fd_out, char *w
 
 /* plan_file.c */
 uint64_t rp_checksum(const void *p, size_t n, uint64_t seed);
+uint64_t rp_checksum_mapped(const void *p, size_t n);
 int rp_plan_map(int fd, struct rp_plan *plan, char *why, size_t why_len);
 void rp_plan_unmap(struct rp_plan *plan);
 int rp_plan_trace_stamp(const char *trace, uint64_t *size, int64_t *mtime_ns,

@@ -77,19 +77,20 @@ static void progress_bar(const struct rp_unit *u, const struct rp_alloc *a, int 
 
 /* Waits for the worker, drawing progress and enforcing the timeout.
  * Returns 1 if it had to be killed. */
-static int wait_worker(pid_t pid, int *st, const struct rp_unit *u, const struct rp_alloc *a,
-                       int run, const struct rp_opts *o, const struct rp_shared *sh)
+static int wait_worker(pid_t pid, int *st, struct rusage *ru, const struct rp_unit *u,
+                       const struct rp_alloc *a, int run, const struct rp_opts *o,
+                       const struct rp_shared *sh)
 {
     double start = now_s(), last_bar = 0;
     long nap_us = 200;
     for (;;) {
-        pid_t r = waitpid(pid, st, WNOHANG);
+        pid_t r = wait4(pid, st, WNOHANG, ru);
         if (r == pid || (r < 0 && errno != EINTR))
             return 0;
         double t = now_s();
         if (o->timeout_s > 0 && t - start > o->timeout_s) {
             kill(pid, SIGKILL);
-            while (waitpid(pid, st, 0) < 0 && errno == EINTR)
+            while (wait4(pid, st, 0, ru) < 0 && errno == EINTR)
                 ;
             return 1;
         }
@@ -186,12 +187,15 @@ void rp_run_one(const struct rp_unit *u, const struct rp_alloc *a, const struct 
     fflush(NULL);
     pid_t pid = spawn(u, a, o, fd);
     int st = 0, timed_out = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
     if (pid < 0) {
         snprintf(res->status, sizeof res->status, "error");
         snprintf(res->msg, sizeof res->msg, "cannot fork: %s", strerror(errno));
     } else {
-        timed_out = wait_worker(pid, &st, u, a, run_index, o, sh);
+        timed_out = wait_worker(pid, &st, &ru, u, a, run_index, o, sh);
         judge(res, u, a, sh, st, timed_out);
+        res->worker_maxrss_kb = (uint64_t)ru.ru_maxrss;
     }
     if (o->progress)
         fprintf(stderr, "\r%40s\r", "");

@@ -33,6 +33,7 @@ struct rp_run {
     char msg[RP_MSG + 128];   /* why it failed, one line */
     double wall_s, user_s, sys_s;
     uint64_t minflt, peak_kb, end_kb, baseline_kb;
+    uint64_t worker_maxrss_kb; /* the worker's whole peak RSS (getrusage of the child) */
     uint64_t replay_nulls, extra_results;
     uint32_t emulated;        /* kinds the allocator lacks (bits of rp_kind) */
     uint64_t rss_progress[RP_LIVE_POINTS + 1];

@@ -48,6 +48,7 @@ struct wk_thread {
     uint64_t i, dc, ec;       /* cursors: next op, dep, ext */
     uint64_t replay_nulls;    /* calls that failed only here */
     uint64_t extra_results;   /* calls that succeeded only here */
+    const void *dropped;      /* plan pages below this are dropped */
     uint64_t next_sample;     /* op index of the next timed op */
     uint64_t rng;             /* xorshift state for the sampling gaps */
     uint64_t *hist;           /* [RP_K_COUNT][RP_HIST_BUCKETS], mmap'd */

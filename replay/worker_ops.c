@@ -14,12 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "replay/worker.h"
 
 #define WK_SAMPLE_JITTER 127u  /* time one op in 64 on average, at random gaps */
 #define WK_PAGE        4096u   /* stride of --touch=page */
+#define WK_DROP_EVERY  0xffffu /* drop replayed plan pages every 64 Ki ops */
 
 /* The thread and op a fatal signal interrupts (read by the handler). */
 static __thread struct wk_thread *cur;
@@ -350,6 +352,21 @@ static void op_resize(struct wk_thread *w, const struct rp_op *op, uint64_t size
     touch(w, q, keep, bytes, op->obj);
 }
 
+/* Drops the plan pages this thread has replayed from the process (they
+ * are file-backed; the page cache keeps them), so that the worker's RSS
+ * does not grow with the length of the trace. */
+static void drop_consumed(struct wk_thread *w)
+{
+    const uintptr_t mask = ~(uintptr_t)(WK_PAGE - 1);
+    uintptr_t lo = (uintptr_t)w->dropped, hi = (uintptr_t)&w->ops[w->i] & mask;
+    if (!lo)
+        lo = ((uintptr_t)w->ops + WK_PAGE - 1) & mask;
+    if (hi > lo) {
+        madvise((void *)lo, hi - lo, MADV_DONTNEED);
+        w->dropped = (const void *)hi;
+    }
+}
+
 /* Replays op w->i of thread w.  `wait`: honour its dependency (not needed
  * in --serial mode, where the global order already holds). */
 void wk_do_op(struct wk_thread *w, int wait)
@@ -386,4 +403,6 @@ void wk_do_op(struct wk_thread *w, int wait)
         w->hist[op->kind * RP_HIST_BUCKETS + rp_hist_bucket(t1 - t0)]++;
     w->i++;
     __atomic_store_n(&w->ctx->sh->progress[w->t].done, w->i, __ATOMIC_RELEASE);
+    if (!(w->i & WK_DROP_EVERY))
+        drop_consumed(w);
 }

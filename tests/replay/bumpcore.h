@@ -21,7 +21,7 @@
 #define BC_REGION ((size_t)1 << 38)     /* 256 GiB of address space */
 
 static char *bc_base;                   /* the region, mapped on first use */
-static size_t bc_off;                   /* bytes handed out (atomic) */
+static size_t bc_off;                   /* bytes given out as chunks (atomic) */
 
 static char *bc_region(void)
 {
@@ -41,26 +41,43 @@ static char *bc_region(void)
     return m;
 }
 
-/* `size` bytes aligned to `align` (a power of two >= 16), never reused. */
-static void *bc_take(size_t size, size_t align, size_t advance)
+#define BC_CHUNK ((size_t)1 << 20)      /* what a thread takes at a time */
+
+/* The calling thread's current chunk: no atomics on the common path. */
+static __thread char *bc_cur __attribute__((tls_model("initial-exec")));
+static __thread char *bc_end __attribute__((tls_model("initial-exec")));
+
+/* A new chunk of at least `need` bytes for this thread. */
+static int bc_refill(size_t need)
 {
     char *b = bc_region();
-    if (!b || size > BC_REGION / 2) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    size_t old = __atomic_load_n(&bc_off, __ATOMIC_RELAXED), start, next;
-    do {
-        start = (old + align - 1) & ~(align - 1);
-        next = start + (advance ? advance : (size ? size : 1));
-        next = (next + 15) & ~(size_t)15;
-        if (next > BC_REGION) {
-            errno = ENOMEM;
-            return NULL;
+    size_t len = need > BC_CHUNK ? (need + 4095) & ~(size_t)4095 : BC_CHUNK;
+    if (!b || need > BC_REGION / 2)
+        return -1;
+    size_t off = __atomic_fetch_add(&bc_off, len, __ATOMIC_RELAXED);
+    if (off + len > BC_REGION)
+        return -1;
+    bc_cur = b + off;
+    bc_end = b + off + len;
+    return 0;
+}
+
+/* `size` bytes aligned to `align` (a power of two >= 16), never reused;
+ * the next block starts `advance` bytes later (0: right after this one). */
+static void *bc_take(size_t size, size_t align, size_t advance)
+{
+    size_t step = advance ? advance : (size ? size : 1);
+    for (int tries = 0; tries < 2; tries++) {
+        uintptr_t start = ((uintptr_t)bc_cur + align - 1) & ~(uintptr_t)(align - 1);
+        if (bc_cur && start + size <= (uintptr_t)bc_end && start + size >= start) {
+            bc_cur = (char *)((start + step + 15) & ~(uintptr_t)15);
+            return (void *)start;
         }
-    } while (!__atomic_compare_exchange_n(&bc_off, &old, next, 1, __ATOMIC_RELAXED,
-                                          __ATOMIC_RELAXED));
-    return b + start;
+        if (size > BC_REGION / 2 || bc_refill(size + align) != 0)
+            break;
+    }
+    errno = ENOMEM;
+    return NULL;
 }
 
 static void *bc_alloc(size_t size, size_t align);

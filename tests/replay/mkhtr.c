@@ -2,7 +2,8 @@
  * state exactly what a traced program did (and what the answer must be).
  *
  *   mkhtr IN.txt OUT.htr         text -> trace
- *   mkhtr --synth N OUT.htr [T]  N malloc/free pairs over T threads (default 4)
+ *   mkhtr --synth N OUT.htr [T [W]]  N malloc/free pairs over T threads (default
+ *                                    4), each keeping W blocks live (default 64)
  *
  * Text: one event per line, '#' starts a comment, numbers in C syntax:
  *   flags inherited                    (header flag HTR_F_INHERITED)
@@ -142,17 +143,17 @@ static int from_text(const char *in, const char *out)
     return 0;
 }
 
-/* A long synthetic trace: nt threads taking turns, each with a window of 64
- * live blocks of 16..1040 bytes, freeing the oldest as it allocates (2*N
- * events). */
-static int synth(uint64_t pairs, const char *out, uint32_t nt)
+/* A long synthetic trace: nt threads taking turns, each with a window of
+ * `win` live blocks of 16..1040 bytes, freeing the oldest as it allocates
+ * (2*N events). */
+static int synth(uint64_t pairs, const char *out, uint32_t nt, uint64_t win)
 {
     struct htr_writer *w = open_out(out, 0);
     struct htr_error err;
     if (!w)
         return 1;
     uint64_t key = 1, rng = 88172645463325252ull;
-    for (uint64_t i = 0; i < pairs + (uint64_t)nt * 64; i++) {
+    for (uint64_t i = 0; i < pairs + (uint64_t)nt * win; i++) {
         uint32_t t = (uint32_t)(i % nt);
         uint64_t k = i / nt;
         struct htr_event ev = { .thread = t, .count = 1, .op = HTR_OP_MALLOC };
@@ -164,11 +165,11 @@ static int synth(uint64_t pairs, const char *out, uint32_t nt)
             if (htr_writer_add(w, &ev, &err) != 0)
                 break;
         }
-        if (k >= 64) {
+        if (k >= win) {
             struct htr_event fr = { .thread = t, .count = 1, .op = HTR_OP_FREE };
-            fr.ptr = ((uint64_t)t << 40) + ((k - 64) << 12) + 0x10000;
+            fr.ptr = ((uint64_t)t << 40) + ((k - win) << 12) + 0x10000;
             fr.seq = fr.seq2 = key++;
-            if ((k - 64) * nt + t < pairs && htr_writer_add(w, &fr, &err) != 0)
+            if ((k - win) * nt + t < pairs && htr_writer_add(w, &fr, &err) != 0)
                 break;
         }
     }
@@ -179,12 +180,13 @@ static int synth(uint64_t pairs, const char *out, uint32_t nt)
 
 int main(int argc, char **argv)
 {
-    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "--synth")) {
-        uint32_t nt = argc == 5 ? (uint32_t)strtoul(argv[4], NULL, 0) : 4;
-        return synth(strtoull(argv[2], NULL, 0), argv[3], nt ? nt : 1);
+    if (argc >= 4 && argc <= 6 && !strcmp(argv[1], "--synth")) {
+        uint32_t nt = argc >= 5 ? (uint32_t)strtoul(argv[4], NULL, 0) : 4;
+        uint64_t win = argc == 6 ? strtoull(argv[5], NULL, 0) : 64;
+        return synth(strtoull(argv[2], NULL, 0), argv[3], nt ? nt : 1, win ? win : 1);
     }
     if (argc != 3) {
-        fprintf(stderr, "usage: mkhtr IN.txt OUT.htr | mkhtr --synth PAIRS OUT.htr [THREADS]\n");
+        fprintf(stderr, "usage: mkhtr IN.txt OUT.htr | mkhtr --synth PAIRS OUT.htr [THREADS [WINDOW]]\n");
         return 2;
     }
     return from_text(argv[1], argv[2]);
