@@ -52,3 +52,5 @@ replay/huskyreplay.1: replay/huskyreplay$(EXEEXT) $(srcdir)/replay/huskyreplay.g
 	  -o $@ ./replay/huskyreplay$(EXEEXT)
 CLEANFILES += replay/huskyreplay.1
 endif
+
+EXTRA_DIST += docs/huskyreplay.md docs/benchmarks/replay.md

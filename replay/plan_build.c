@@ -466,6 +466,37 @@ static int on_event(struct builder *b, const struct htr_event *ev, uint64_t off)
 
 /* ---- passes ---- */
 
+/* Drops [from, to) of the mapped plan from this process, page-aligned inward
+ * (the writes are already in the page cache), so that building a plan of
+ * any size keeps the builder small. */
+static void drop_range(const char *from, const char *to)
+{
+    const uintptr_t page = 4096;
+    uintptr_t lo = ((uintptr_t)from + page - 1) & ~(page - 1), hi = (uintptr_t)to & ~(page - 1);
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+/* Pass 2: drops what has been written so far, section by section. */
+static void drop_written(struct builder *b)
+{
+    for (uint32_t t = 0; t < b->nthreads; t++) {
+        const struct rp_plan_thread *pt = &b->pt[t];
+        const struct rp_op *ops = (const struct rp_op *)(b->base + b->h->off_ops);
+        const struct rp_dep *deps = (const struct rp_dep *)(b->base + b->h->off_deps);
+        const struct rp_ext *exts = (const struct rp_ext *)(b->base + b->h->off_exts);
+        drop_range((const char *)(ops + pt->op_first), (const char *)(ops + pt->op_first +
+                                                                      b->th[t].ops));
+        drop_range((const char *)(deps + pt->dep_first),
+                   (const char *)(deps + pt->dep_first + b->th[t].deps));
+        drop_range((const char *)(exts + pt->ext_first),
+                   (const char *)(exts + pt->ext_first + b->th[t].exts));
+    }
+    const uint32_t *runs = (const uint32_t *)(b->base + b->h->off_runs);
+    if (b->h->runs > 1)
+        drop_range((const char *)runs, (const char *)(runs + b->h->runs - 1));
+}
+
 static void builder_free(struct builder *b)
 {
     struct addr_ent *e, *tmp;
@@ -506,6 +537,8 @@ static int run_pass(struct builder *b, const char *trace)
             return -1;
         }
         sample_live(b);
+        if (b->writing && !(b->h->events & ((1u << 22) - 1)))
+            drop_written(b);
     }
     if (rc < 0)
         snprintf(b->why, b->why_len, "%s", err.msg);

@@ -133,6 +133,7 @@ static void *thread_main(void *arg)
     struct wk_ctx *c = w->ctx;
     unsigned k = 1;
     wk_set_current(w);
+    wk_plan_window(w);
     barrier_wait(c);
     while (w->i < w->nops) {
         wk_do_op(w, 1);

@@ -57,6 +57,7 @@ struct wk_thread {
 
 /* worker_ops.c */
 void wk_do_op(struct wk_thread *w, int wait);
+void wk_plan_window(struct wk_thread *w);
 void wk_set_current(struct wk_thread *w);
 void wk_crash_handlers(struct rp_shared *sh);
 unsigned wk_resolve_family(void);

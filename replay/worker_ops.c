@@ -354,8 +354,9 @@ static void op_resize(struct wk_thread *w, const struct rp_op *op, uint64_t size
 
 /* Drops the plan pages this thread has replayed from the process (they
  * are file-backed; the page cache keeps them), so that the worker's RSS
- * does not grow with the length of the trace. */
-static void drop_consumed(struct wk_thread *w)
+ * does not grow with the length of the trace, and maps the next stretch in
+ * one call (one fault per page would otherwise stall the replay). */
+void wk_plan_window(struct wk_thread *w)
 {
     const uintptr_t mask = ~(uintptr_t)(WK_PAGE - 1);
     uintptr_t lo = (uintptr_t)w->dropped, hi = (uintptr_t)&w->ops[w->i] & mask;
@@ -365,6 +366,13 @@ static void drop_consumed(struct wk_thread *w)
         madvise((void *)lo, hi - lo, MADV_DONTNEED);
         w->dropped = (const void *)hi;
     }
+#ifdef MADV_POPULATE_READ
+    uint64_t ahead = w->nops - w->i < WK_DROP_EVERY + 1 ? w->nops - w->i : WK_DROP_EVERY + 1;
+    uintptr_t from = (uintptr_t)&w->ops[w->i] & mask;
+    uintptr_t to = ((uintptr_t)&w->ops[w->i + ahead] + WK_PAGE - 1) & mask;
+    if (to > from)
+        madvise((void *)from, to - from, MADV_POPULATE_READ);
+#endif
 }
 
 /* Replays op w->i of thread w.  `wait`: honour its dependency (not needed
@@ -404,5 +412,5 @@ void wk_do_op(struct wk_thread *w, int wait)
     w->i++;
     __atomic_store_n(&w->ctx->sh->progress[w->t].done, w->i, __ATOMIC_RELEASE);
     if (!(w->i & WK_DROP_EVERY))
-        drop_consumed(w);
+        wk_plan_window(w);
 }
