@@ -34,6 +34,7 @@ EXTRA_DIST += \
 	tests/replay/isolate.test \
 	tests/replay/badinput.test \
 	tests/replay/real.test \
+	tests/replay/bench-replay.sh \
 	tests/replay/data/basic.txt \
 	tests/replay/data/threads.txt \
 	tests/replay/data/realloc.txt \
