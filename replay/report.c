@@ -155,6 +155,11 @@ static void print_ratio(FILE *f, double r)
 static void print_latency(FILE *f, const struct rp_unit *u, int nallocs)
 {
     static const unsigned kinds[] = { RP_K_MALLOC, RP_K_FREE, RP_K_REALLOC, RP_K_CALLOC };
+    uint64_t any = 0;
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        any += u->plan.h->kind_count[kinds[k]];
+    if (!any)
+        return;
     fprintf(f, "  latency ns p50/p99/p99.9:");
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
         if (u->plan.h->kind_count[kinds[k]])
