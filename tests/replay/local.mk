@@ -41,4 +41,5 @@ EXTRA_DIST += \
 	tests/replay/data/memalign.txt \
 	tests/replay/data/inherited.txt \
 	tests/replay/data/overlap.txt \
-	tests/replay/data/twice.txt
+	tests/replay/data/twice.txt \
+	tests/replay/data/empty.txt
