@@ -118,28 +118,17 @@ static void mark_end(struct wk_ctx *c)
         ;
 }
 
-/* Samples the RSS points when this is the only replay thread: g is the
- * number of plan ops done so far. */
-static inline void inline_points(struct wk_ctx *c, uint64_t g, unsigned *k)
-{
-    while (*k <= RP_LIVE_POINTS && g >= c->points[*k])
-        wk_point_sample(c, (*k)++);
-}
-
 /* A replay thread: all ops of its plan thread, dependencies honoured. */
 static void *thread_main(void *arg)
 {
     struct wk_thread *w = arg;
     struct wk_ctx *c = w->ctx;
+    uint64_t g = 0;
     unsigned k = 1;
     wk_set_current(w);
     wk_plan_window(w);
     barrier_wait(c);
-    while (w->i < w->nops) {
-        wk_do_op(w, 1);
-        if (c->inline_points)
-            inline_points(c, w->i, &k);
-    }
+    wk_replay(w, UINT64_MAX, 1, &g, &k);
     mark_end(c);
     __atomic_add_fetch(&c->finished, 1, __ATOMIC_ACQ_REL);
     return NULL;
@@ -163,10 +152,7 @@ static void *serial_main(void *arg)
         uint32_t t = c->plan.runs[r] >> 16, n = c->plan.runs[r] & 0xffffu;
         struct wk_thread *w = &s->th[t];
         wk_set_current(w);
-        for (uint32_t j = 0; j < n && w->i < w->nops; j++) {
-            wk_do_op(w, 0);
-            inline_points(c, ++g, &k);
-        }
+        wk_replay(w, n, 0, &g, &k);
     }
     mark_end(c);
     __atomic_add_fetch(&c->finished, 1, __ATOMIC_ACQ_REL);

@@ -56,7 +56,7 @@ struct wk_thread {
 };
 
 /* worker_ops.c */
-void wk_do_op(struct wk_thread *w, int wait);
+void wk_replay(struct wk_thread *w, uint64_t n, int wait, uint64_t *g, unsigned *k);
 void wk_plan_window(struct wk_thread *w);
 void wk_set_current(struct wk_thread *w);
 void wk_crash_handlers(struct rp_shared *sh);

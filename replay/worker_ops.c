@@ -297,7 +297,8 @@ static void op_alloc(struct wk_thread *w, const struct rp_op *op, uint64_t size,
         if (op->kind == RP_K_CALLOC)
             check_zero(w, p, bytes, op->obj);
     }
-    touch(w, p, 0, bytes, op->obj);
+    if (w->ctx->verify || w->ctx->touch != WK_TOUCH_NONE)
+        touch(w, p, 0, bytes, op->obj);
 }
 
 static void op_free(struct wk_thread *w, const struct rp_op *op, uint64_t *t0, uint64_t *t1)
@@ -349,7 +350,8 @@ static void op_resize(struct wk_thread *w, const struct rp_op *op, uint64_t size
     if (w->ctx->verify)
         check(w, q, keep, op->obj, bytes);
     *o = (struct wk_obj){ q, bytes };
-    touch(w, q, keep, bytes, op->obj);
+    if (w->ctx->verify || w->ctx->touch != WK_TOUCH_NONE)
+        touch(w, q, keep, bytes, op->obj);
 }
 
 /* Drops the plan pages this thread has replayed from the process (they
@@ -377,7 +379,7 @@ void wk_plan_window(struct wk_thread *w)
 
 /* Replays op w->i of thread w.  `wait`: honour its dependency (not needed
  * in --serial mode, where the global order already holds). */
-void wk_do_op(struct wk_thread *w, int wait)
+static inline __attribute__((always_inline)) void do_op(struct wk_thread *w, int wait)
 {
     const struct rp_op *op = &w->ops[w->i];
     uint64_t size = op->size, arg = op->arg;
@@ -413,4 +415,25 @@ void wk_do_op(struct wk_thread *w, int wait)
     __atomic_store_n(&w->ctx->sh->progress[w->t].done, w->i, __ATOMIC_RELEASE);
     if (!(w->i & WK_DROP_EVERY))
         wk_plan_window(w);
+}
+
+/* Replays up to n ops of thread w from its cursor (the replay loop, kept in
+ * this file so that do_op is inlined into it).  When this is the only
+ * replay thread it also samples the RSS points: *g counts the plan's ops
+ * done so far, *k is the next point. */
+void wk_replay(struct wk_thread *w, uint64_t n, int wait, uint64_t *g, unsigned *k)
+{
+    struct wk_ctx *c = w->ctx;
+    uint64_t end = w->nops - w->i < n ? w->nops : w->i + n;
+    if (!c->inline_points) {
+        while (w->i < end)
+            do_op(w, wait);
+        return;
+    }
+    while (w->i < end) {
+        do_op(w, wait);
+        ++*g;
+        while (*k <= RP_LIVE_POINTS && *g >= c->points[*k])
+            wk_point_sample(c, (*k)++);
+    }
 }
