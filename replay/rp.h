@@ -169,6 +169,8 @@ struct rp_time_sample {
 /* What a worker reports.  The tool creates it, the worker fills it.  The
  * progress array follows the struct (one entry per plan thread). */
 struct rp_shared {
+    uint32_t layout;                /* RP_SHARED_LAYOUT, set by the tool: a worker
+                                       from another build refuses to run */
     volatile uint32_t status;       /* enum rp_status */
     volatile int32_t crash_thread;  /* thread that took a fatal signal, or -1 */
     volatile uint64_t crash_op;     /* its op index then */
@@ -190,6 +192,8 @@ struct rp_shared {
     char msg[RP_MSG];               /* error or verify failure, one line */
     struct rp_progress progress[];  /* per thread */
 };
+
+#define RP_SHARED_LAYOUT ((uint32_t)sizeof(struct rp_shared) ^ (RP_PLAN_VERSION << 24))
 
 /* Bytes of a shared result area for `threads` threads. */
 static inline size_t rp_shared_size(uint32_t threads)

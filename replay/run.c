@@ -183,6 +183,7 @@ void rp_run_one(const struct rp_unit *u, const struct rp_alloc *a, const struct 
             close(fd);
         return;
     }
+    sh->layout = RP_SHARED_LAYOUT;
     sh->crash_thread = -1;
     fflush(NULL);
     pid_t pid = spawn(u, a, o, fd);

@@ -265,6 +265,8 @@ static void setup(struct wk_ctx *c, const char *plan_path, int shared_fd)
     if (m == MAP_FAILED)
         wk_fail(NULL, 0, "cannot map the shared result area");
     c->sh = m;
+    if ((size_t)sz < sizeof *c->sh || c->sh->layout != RP_SHARED_LAYOUT)
+        wk_fail(NULL, 0, "this worker belongs to another build of huskyreplay");
     int fd = open(plan_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || rp_plan_map(fd, &c->plan, why, sizeof why) != 0)
         wk_fail(c->sh, RP_ST_ERROR, fd < 0 ? "cannot open the plan" : why);
