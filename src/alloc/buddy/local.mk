@@ -1,1 +1,2 @@
 # src/alloc/buddy: its part of the build (included by Makefile.am)
+noinst_HEADERS += src/alloc/buddy/buddy.h

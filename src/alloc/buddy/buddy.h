@@ -1,0 +1,155 @@
+/* Allocator "buddy": internal header (src/alloc/buddy/).
+ *
+ * A binary buddy system.  Memory comes from the kernel in regions of
+ * 2^BUDDY_REGION_ORDER bytes, each aligned to its own size, and is split in
+ * halves down to blocks of 2^BUDDY_MIN_ORDER bytes.  A block of order k starts
+ * at a multiple of 2^k inside its region, so its buddy is its address with bit
+ * k flipped, and a block is naturally aligned to its size.
+ *
+ * Everything the allocator trusts lives outside the user's bytes:
+ *  - the registry maps every address granule to its region descriptor (or to
+ *    a large mmap'd block), so free() recognises pointers it never handed out;
+ *  - each region descriptor, in its own mapping, holds the order map: one byte
+ *    per minimum-size unit saying whether a block starts there, its order, and
+ *    whether it is free or allocated (the free map that catches double frees).
+ * The only in-band data are the free-list links of FREE blocks.  They sit at
+ * byte BUDDY_LINK_OFFSET of the block, so the first bytes of a free block,
+ * where an overflow of its lower neighbour lands, carry nothing the allocator
+ * reads, and they are sealed with a checksum, so a longer overflow is detected
+ * before a corrupted link is followed.
+ *
+ * The core (core.c, registry.c) takes no locks and calls no OS function except
+ * through the two hooks at the end of this header; the allocator proper
+ * (arena.c, large.c, backend.c) adds arenas, locks and the OS layer.
+ */
+#ifndef HUSKY_BUDDY_H
+#define HUSKY_BUDDY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- geometry ---- */
+
+#define BUDDY_MIN_ORDER     5u   /* smallest block: 32 bytes (links + landing zone) */
+#define BUDDY_REGION_ORDER  22u  /* regions of 4 MiB */
+#define BUDDY_MAX_ORDER     20u  /* largest block handed out (1 MiB); larger -> mmap */
+#define BUDDY_ORDERS        32u  /* free-list slots, indexed by absolute order */
+#define BUDDY_GRANULE_SHIFT 19u  /* registry granule: 512 KiB (the smallest region) */
+#define BUDDY_ADDR_BITS     48u  /* user address space the registry covers */
+
+/* Order map bytes: 0 means "no block starts here"; otherwise the low six bits
+ * are the block's absolute order and the top two its state. */
+#define BUDDY_MAP_FREE   0x40u   /* a free block on its order's free list */
+#define BUDDY_MAP_USED   0x80u   /* a block handed out to the user */
+#define BUDDY_MAP_STATE  0xc0u
+#define BUDDY_MAP_ORDER  0x3fu
+
+/* Byte offset of a free block's links inside the block. */
+#define BUDDY_LINK_OFFSET 8u
+
+/* The links of a free block.  Invariant: check == next ^ prev ^ own address
+ * ^ _buddy_secret; a node whose check fails was overwritten by the user. */
+struct buddy_link {
+    uintptr_t check;             /* seal over the two links and the address */
+    struct buddy_link *next;     /* next free block of this order, or NULL */
+    struct buddy_link *prev;     /* previous one, or NULL at the list head */
+};
+
+/* The free lists of one arena.  Invariant: free[k] lists exactly the blocks of
+ * order k whose order-map byte is BUDDY_MAP_FREE | k, and bit k of nonempty is
+ * set iff free[k] != NULL.  Not locked here: the caller holds the arena lock. */
+struct buddy_heap {
+    struct buddy_link *free[BUDDY_ORDERS]; /* list heads by absolute order */
+    uint32_t nonempty;                     /* bit k: free[k] has a block */
+    uint32_t whole_free;                   /* regions that are one free block */
+    struct buddy_region *regions;          /* every region of this heap */
+    size_t nregions;                       /* length of that list */
+    uint64_t splits;                       /* blocks split in two */
+    uint64_t merges;                       /* buddy pairs joined */
+    size_t used_bytes;                     /* bytes in allocated blocks */
+};
+
+/* A region descriptor, kept outside the region.  Invariant: the blocks of the
+ * region tile [base, base + 2^order) and map[] describes each one at its first
+ * unit; every other byte of map[] is 0. */
+struct buddy_region {
+    uintptr_t base;              /* first byte, aligned to 2^order */
+    struct buddy_heap *heap;     /* the free lists its free blocks are on */
+    struct buddy_region *next;   /* heap's region list */
+    struct buddy_region *prev;   /* heap's region list */
+    unsigned min_order;          /* order of one unit of map[] */
+    unsigned order;              /* order of the whole region */
+    size_t used_bytes;           /* bytes of this region in allocated blocks */
+    uint8_t map[];               /* one byte per unit: BUDDY_MAP_* | order */
+};
+
+/* ---- inline arithmetic ---- */
+
+/* The order of the smallest block of at least `size` bytes (never below
+ * min_order).  Sizes above 2^63 are the caller's to reject. */
+static inline unsigned buddy_order_of(size_t size, unsigned min_order)
+{
+    if (size <= ((size_t)1 << min_order))
+        return min_order;
+    return 64u - (unsigned)__builtin_clzll((unsigned long long)(size - 1));
+}
+
+/* The map byte of the unit at address b of region r. */
+static inline uint8_t *buddy_map_at(struct buddy_region *r, uintptr_t b)
+{
+    return &r->map[(b - r->base) >> r->min_order];
+}
+
+/* ---- core.c: free lists, split and coalesce ---- */
+extern uintptr_t _buddy_secret;
+void _buddy_region_add(struct buddy_heap *h, struct buddy_region *r, uintptr_t base,
+                       unsigned min_order, unsigned order);
+void _buddy_region_remove(struct buddy_heap *h, struct buddy_region *r);
+void *_buddy_alloc(struct buddy_heap *h, unsigned order);
+unsigned _buddy_used_order(struct buddy_region *r, uintptr_t b);
+int _buddy_release(struct buddy_heap *h, struct buddy_region *r, uintptr_t b,
+                   unsigned order);
+int _buddy_grow(struct buddy_heap *h, struct buddy_region *r, uintptr_t b,
+                unsigned order, unsigned new_order);
+void _buddy_shrink(struct buddy_heap *h, struct buddy_region *r, uintptr_t b,
+                   unsigned order, unsigned new_order);
+
+/* ---- registry.c: address -> region or large block ---- */
+/* A registry value is a region descriptor pointer (low bit 0) or, for a
+ * large block starting at the granule, its mapping length | 1. */
+#define BUDDY_REG_LARGE     1u
+#define BUDDY_REG_LEAF_BITS 15u
+#define BUDDY_REG_ROOT_BITS (BUDDY_ADDR_BITS - BUDDY_GRANULE_SHIFT - BUDDY_REG_LEAF_BITS)
+extern uintptr_t *_buddy_reg_root[1u << BUDDY_REG_ROOT_BITS];
+int _buddy_registry_set(uintptr_t start, size_t len, uintptr_t value);
+void _buddy_registry_clear(uintptr_t start, size_t len);
+
+/* The registry value of the granule holding addr, 0 when it is none of ours.
+ * Inline: every free and every allocation from a free list asks it. */
+static inline uintptr_t buddy_registry_get(uintptr_t addr)
+{
+    if (addr >> BUDDY_ADDR_BITS)
+        return 0;
+    uintptr_t key = addr >> BUDDY_GRANULE_SHIFT;
+    uintptr_t *leaf = __atomic_load_n(&_buddy_reg_root[key >> BUDDY_REG_LEAF_BITS],
+                                      __ATOMIC_ACQUIRE);
+    if (!leaf)
+        return 0;
+    return __atomic_load_n(&leaf[key & ((1u << BUDDY_REG_LEAF_BITS) - 1)], __ATOMIC_ACQUIRE);
+}
+
+/* The region holding addr, or NULL (not ours, or a large block). */
+static inline struct buddy_region *buddy_region_of(uintptr_t addr)
+{
+    uintptr_t v = buddy_registry_get(addr);
+    return (v & BUDDY_REG_LARGE) ? NULL : (struct buddy_region *)v;
+}
+
+/* ---- hooks the core calls: defined by the allocator (os_glue.c) or a test ---- */
+/* Zeroed pages for metadata (registry leaves), never freed; NULL if none. */
+void *_buddy_meta_map(size_t size);
+/* Reports a broken invariant caused by the program (double free, invalid
+ * free, overwritten links) and aborts. */
+__attribute__((noreturn)) void _buddy_fatal(const char *what, const void *p);
+
+#endif
