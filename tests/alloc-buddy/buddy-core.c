@@ -9,6 +9,8 @@
  * (-> 128K); then B, D, A and C are freed.  Four blocks of 64K and 128K fit in
  * 2^3 units, so the region is 512K; the table's first row "A: 2^0 | 2^0 |
  * 2^1 | 2^2" is what splitting 512K for A leaves. */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "src/alloc/buddy/buddy.h"
+#include "alloc/buddy/buddy.h"
 #include "tests/tap.h"
 
 #define K 1024u

@@ -25,8 +25,22 @@
 #ifndef HUSKY_BUDDY_H
 #define HUSKY_BUDDY_H
 
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "alloc/common/alloc.h"
+#include "alloc/common/lock.h"
+
+#if defined(__has_include)
+#if __has_include(<sys/single_threaded.h>)
+#include <sys/single_threaded.h>
+#define BUDDY_SINGLE_THREADED() (__libc_single_threaded)
+#endif
+#endif
+#ifndef BUDDY_SINGLE_THREADED
+#define BUDDY_SINGLE_THREADED() 0
+#endif
 
 /* ---- geometry ---- */
 
@@ -41,6 +55,7 @@
  * are the block's absolute order and the top two its state. */
 #define BUDDY_MAP_FREE   0x40u   /* a free block on its order's free list */
 #define BUDDY_MAP_USED   0x80u   /* a block handed out to the user */
+#define BUDDY_MAP_QUICK  0xc0u   /* a freed block parked on an arena's quick list */
 #define BUDDY_MAP_STATE  0xc0u
 #define BUDDY_MAP_ORDER  0x3fu
 
@@ -107,6 +122,18 @@ void _buddy_region_add(struct buddy_heap *h, struct buddy_region *r, uintptr_t b
 void _buddy_region_remove(struct buddy_heap *h, struct buddy_region *r);
 void *_buddy_alloc(struct buddy_heap *h, unsigned order);
 unsigned _buddy_used_order(struct buddy_region *r, uintptr_t b);
+
+/* The order of allocated block b of region r, inline because every free and
+ * realloc asks; anything but an allocated block's start goes to
+ * _buddy_used_order, which aborts naming the error. */
+static inline unsigned buddy_used_order(struct buddy_region *r, uintptr_t b)
+{
+    uint8_t m = *buddy_map_at(r, b);
+    if (__builtin_expect((m & BUDDY_MAP_STATE) == BUDDY_MAP_USED &&
+                         !(b & (((uintptr_t)1 << r->min_order) - 1)), 1))
+        return m & BUDDY_MAP_ORDER;
+    return _buddy_used_order(r, b);
+}
 int _buddy_release(struct buddy_heap *h, struct buddy_region *r, uintptr_t b,
                    unsigned order);
 int _buddy_grow(struct buddy_heap *h, struct buddy_region *r, uintptr_t b,
@@ -123,6 +150,7 @@ void _buddy_shrink(struct buddy_heap *h, struct buddy_region *r, uintptr_t b,
 extern uintptr_t *_buddy_reg_root[1u << BUDDY_REG_ROOT_BITS];
 int _buddy_registry_set(uintptr_t start, size_t len, uintptr_t value);
 void _buddy_registry_clear(uintptr_t start, size_t len);
+uintptr_t _buddy_registry_take(uintptr_t addr);
 
 /* The registry value of the granule holding addr, 0 when it is none of ours.
  * Inline: every free and every allocation from a free list asks it. */
@@ -145,11 +173,109 @@ static inline struct buddy_region *buddy_region_of(uintptr_t addr)
     return (v & BUDDY_REG_LARGE) ? NULL : (struct buddy_region *)v;
 }
 
-/* ---- hooks the core calls: defined by the allocator (os_glue.c) or a test ---- */
+/* ---- hooks the core calls: defined by the allocator (backend.c) or a test ---- */
 /* Zeroed pages for metadata (registry leaves), never freed; NULL if none. */
 void *_buddy_meta_map(size_t size);
 /* Reports a broken invariant caused by the program (double free, invalid
  * free, overwritten links) and aborts. */
 __attribute__((noreturn)) void _buddy_fatal(const char *what, const void *p);
+
+/* ---- arena.c: per-CPU arenas, regions from the kernel ---- */
+
+#define BUDDY_MAX_ARENAS 64u
+
+/* Quick lists (a lazy buddy system): an arena parks up to BUDDY_QUICK_CAP(k)
+ * freed blocks of each small order k without coalescing them, and serves the
+ * next allocations of that order from there, so a program that frees and
+ * allocates the same sizes does not split and join blocks on every call.
+ * Parked blocks are marked BUDDY_MAP_QUICK in the order map (not free, so no
+ * buddy merges with them, and freeing one again is a double free).  The
+ * lists are arrays in the arena: nothing about them is in the user's bytes. */
+#define BUDDY_QUICK_ORDERS 8u    /* orders 5..12: 32 bytes to 4 KiB */
+#define BUDDY_QUICK_SLOTS  768u  /* sum of the capacities below */
+
+/* Capacity and first slot of quick list q (order BUDDY_MIN_ORDER + q): about
+ * 8-32 KiB per order, at most 256 blocks. */
+static const uint16_t buddy_quick_cap[BUDDY_QUICK_ORDERS] = {256, 256, 128, 64, 32, 16, 8, 8};
+static const uint16_t buddy_quick_base[BUDDY_QUICK_ORDERS] = {0, 256, 512, 640, 704, 736,
+                                                              752, 760};
+
+struct buddy_quick_slot {
+    uintptr_t block;             /* a parked block */
+    uint8_t *map;                /* its order-map byte */
+};
+
+/* One arena per CPU.  A block always returns to the arena of its region.
+ * Invariant: the heap holds at most cfg.keep_regions wholly free regions
+ * once a free has returned. */
+struct buddy_arena {
+    ha_lock_t lock;              /* guards everything below */
+    uint16_t qcount[BUDDY_QUICK_ORDERS];                 /* blocks on each quick list */
+    struct buddy_quick_slot quick[BUDDY_QUICK_SLOTS];    /* the quick lists */
+    struct buddy_heap heap;      /* free lists and regions */
+    uint64_t quick_hits;         /* allocations served by a quick list */
+    uint64_t regions_mapped;     /* regions taken from the kernel */
+    uint64_t regions_returned;   /* regions given back to it */
+    uint64_t blocks;             /* blocks handed out */
+    uint64_t block_bytes;        /* their bytes (requests rounded to powers of two) */
+} __attribute__((aligned(64)));
+
+/* Settings read once from the HUSKY_* options at the first call. */
+struct buddy_config {
+    unsigned narenas;            /* arenas in use; 0 until _buddy_init ran */
+    size_t max_small;            /* largest request served by a buddy block */
+    int zero_on_free;            /* HUSKY_ZERO_ON_FREE */
+    uint32_t keep_regions;       /* wholly free regions an arena keeps */
+};
+
+extern struct buddy_config _buddy_cfg;
+extern struct buddy_arena _buddy_arenas[BUDDY_MAX_ARENAS];
+void _buddy_init(void);
+void *_buddy_arena_refill(struct buddy_arena *a, unsigned order, int locked);
+void _buddy_arena_trim(struct buddy_arena *a, struct buddy_region *r, int locked);
+void _buddy_quick_flush(struct buddy_arena *a);
+
+/* Locks arena a, except while the process has one thread: glibc's
+ * __libc_single_threaded stays true until the first pthread_create and never
+ * turns true again, and a lock costs two atomic operations (~25 ns here) per
+ * call.  Returns whether it locked, for buddy_unlock. */
+static inline int buddy_lock(struct buddy_arena *a)
+{
+    if (BUDDY_SINGLE_THREADED())
+        return 0;
+    ha_lock(&a->lock);
+    return 1;
+}
+
+static inline void buddy_unlock(struct buddy_arena *a, int locked)
+{
+    if (locked)
+        ha_unlock(&a->lock);
+}
+
+/* The arena of the CPU the caller runs on (any arena is correct; this one is
+ * the least contended). */
+static inline struct buddy_arena *buddy_arena_here(void)
+{
+    if (HA_UNLIKELY(!_buddy_cfg.narenas))
+        _buddy_init();
+    int cpu = sched_getcpu();
+    unsigned i = cpu < 0 ? 0u : (unsigned)cpu;
+    if (HA_UNLIKELY(i >= _buddy_cfg.narenas))
+        i %= _buddy_cfg.narenas;
+    return &_buddy_arenas[i];
+}
+
+static inline struct buddy_arena *buddy_arena_of(struct buddy_region *r)
+{
+    return (struct buddy_arena *)((char *)r->heap - offsetof(struct buddy_arena, heap));
+}
+
+/* ---- large.c: requests above cfg.max_small, straight from mmap ---- */
+void *_buddy_large_alloc(size_t size, size_t align);
+void _buddy_large_free(uintptr_t p, uintptr_t reg);
+size_t _buddy_large_size(uintptr_t p, uintptr_t reg);
+void *_buddy_large_realloc(uintptr_t p, uintptr_t reg, size_t size);
+void _buddy_large_stats(uint64_t *live, uint64_t *bytes, uint64_t *total);
 
 #endif

@@ -5,7 +5,9 @@
  * free blocks only index the free ones, and a link is followed only after its
  * seal has been checked.
  */
-#include "src/alloc/buddy/buddy.h"
+#include "config.h"
+
+#include "alloc/buddy/buddy.h"
 
 /* Mixed into every link seal; set once before the first region exists. */
 uintptr_t _buddy_secret;
@@ -161,7 +163,7 @@ unsigned _buddy_used_order(struct buddy_region *r, uintptr_t b)
     uint8_t m = *buddy_map_at(r, b);
     if ((m & BUDDY_MAP_STATE) == BUDDY_MAP_USED)
         return m & BUDDY_MAP_ORDER;
-    if ((m & BUDDY_MAP_STATE) == BUDDY_MAP_FREE)
+    if ((m & BUDDY_MAP_STATE) == BUDDY_MAP_FREE || (m & BUDDY_MAP_STATE) == BUDDY_MAP_QUICK)
         _buddy_fatal("double free", (void *)b);
     _buddy_fatal("invalid pointer (inside a block, or freed and merged)", (void *)b);
 }

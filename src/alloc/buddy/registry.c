@@ -9,7 +9,9 @@
  * large blocks) touch disjoint granules; leaves are installed with a
  * compare-and-swap and never freed.
  */
-#include "src/alloc/buddy/buddy.h"
+#include "config.h"
+
+#include "alloc/buddy/buddy.h"
 
 #define LEAF_BITS BUDDY_REG_LEAF_BITS
 #define ROOT_BITS BUDDY_REG_ROOT_BITS
@@ -69,4 +71,17 @@ void _buddy_registry_clear(uintptr_t start, size_t len)
         if (leaf)
             __atomic_store_n(&leaf[key & ((1u << LEAF_BITS) - 1)], 0, __ATOMIC_RELEASE);
     }
+}
+
+/* Clears the entry of the granule holding addr and returns what it held, in
+ * one atomic step, so two frees of one large block cannot both succeed. */
+uintptr_t _buddy_registry_take(uintptr_t addr)
+{
+    if (addr >> BUDDY_ADDR_BITS)
+        return 0;
+    uintptr_t key = addr >> BUDDY_GRANULE_SHIFT;
+    uintptr_t *leaf = leaf_for(key, 0);
+    if (!leaf)
+        return 0;
+    return __atomic_exchange_n(&leaf[key & ((1u << LEAF_BITS) - 1)], 0, __ATOMIC_ACQ_REL);
 }
