@@ -119,6 +119,7 @@ HA_NOINLINE void *_buddy_arena_refill(struct buddy_arena *a, unsigned order, int
     buddy_unlock(a, locked);
     struct buddy_region *r = region_map();
     locked = buddy_lock(a);
+    a->heap.scrub = _buddy_cfg.zero_on_free;
     if (r) {
         _buddy_region_add(&a->heap, r, r->base, BUDDY_MIN_ORDER, BUDDY_REGION_ORDER);
         a->regions_mapped++;
@@ -145,20 +146,50 @@ HA_NOINLINE void _buddy_arena_trim(struct buddy_arena *a, struct buddy_region *r
     region_unmap(r);
 }
 
+/* Returns parked block s (of `order`) to the free lists of arena a. */
+static int unpark(struct buddy_arena *a, const struct buddy_quick_slot *s, unsigned order)
+{
+    struct buddy_region *r = s->region;
+    r->parked_bytes -= (size_t)1 << order;
+    *buddy_map_at(r, s->block) = (uint8_t)(BUDDY_MAP_USED | order);
+    return _buddy_release(&a->heap, r, s->block, order);
+}
+
 /* Returns every block parked on a's quick lists (a locked) to the free
  * lists, coalescing them: done before mapping a new region, so that parked
  * blocks never make the heap grow. */
 void _buddy_quick_flush(struct buddy_arena *a)
 {
     for (unsigned q = 0; q < BUDDY_QUICK_ORDERS; q++) {
-        unsigned order = BUDDY_MIN_ORDER + q;
         while (a->qcount[q]) {
-            const struct buddy_quick_slot *s = &a->quick[buddy_quick_base[q] + --a->qcount[q]];
-            struct buddy_region *r = buddy_region_of(s->block);
-            *s->map = (uint8_t)(BUDDY_MAP_USED | order);
-            _buddy_release(&a->heap, r, s->block, order);
+            a->qcount[q]--;
+            unpark(a, &a->quick[buddy_quick_base[q] + a->qcount[q]], BUDDY_MIN_ORDER + q);
         }
     }
+}
+
+/* Region r (of arena a, locked) holds nothing but parked blocks: they go back
+ * to the free lists, r becomes wholly free, and it is returned to the kernel
+ * if the arena keeps enough free regions already.  Unlocks. */
+HA_NOINLINE void _buddy_quick_purge(struct buddy_arena *a, struct buddy_region *r, int locked)
+{
+    int whole = 0;
+    for (unsigned q = 0; q < BUDDY_QUICK_ORDERS; q++) {
+        struct buddy_quick_slot *s = &a->quick[buddy_quick_base[q]];
+        unsigned kept = 0;
+        for (unsigned i = 0; i < a->qcount[q]; i++) {
+            if (s[i].region == r)
+                whole |= unpark(a, &s[i], BUDDY_MIN_ORDER + q);
+            else
+                s[kept++] = s[i];
+        }
+        a->qcount[q] = (uint16_t)kept;
+    }
+    if (whole && a->heap.whole_free > _buddy_cfg.keep_regions) {
+        _buddy_arena_trim(a, r, locked);
+        return;
+    }
+    buddy_unlock(a, locked);
 }
 
 /* ---- fork ---- */

@@ -41,8 +41,9 @@ static inline void *arena_alloc(struct buddy_arena *a, unsigned order)
     uintptr_t b;
     if (q < BUDDY_QUICK_ORDERS && a->qcount[q]) {
         const struct buddy_quick_slot *s = &a->quick[buddy_quick_base[q] + --a->qcount[q]];
-        *s->map = (uint8_t)(BUDDY_MAP_USED | order);
         b = s->block;
+        *buddy_map_at(s->region, b) = (uint8_t)(BUDDY_MAP_USED | order);
+        s->region->parked_bytes -= (size_t)1 << order;
         a->quick_hits++;
     } else {
         b = (uintptr_t)_buddy_alloc(&a->heap, order);
@@ -106,14 +107,19 @@ void _ha_free(void *p)
         memset(p, 0, (size_t)1 << order);
     unsigned q = order - BUDDY_MIN_ORDER;
     if (q < BUDDY_QUICK_ORDERS && a->qcount[q] < buddy_quick_cap[q]) {
-        uint8_t *m = buddy_map_at(r, b);
-        *m = (uint8_t)(BUDDY_MAP_QUICK | order);
+        *buddy_map_at(r, b) = (uint8_t)(BUDDY_MAP_QUICK | order);
         struct buddy_quick_slot *s = &a->quick[buddy_quick_base[q] + a->qcount[q]++];
         s->block = b;
-        s->map = m;
-    } else if (HA_UNLIKELY(_buddy_release(&a->heap, r, b, order)) &&
-               a->heap.whole_free > _buddy_cfg.keep_regions) {
-        _buddy_arena_trim(a, r, locked);
+        s->region = r;
+        r->parked_bytes += (size_t)1 << order;
+    } else if (HA_UNLIKELY(_buddy_release(&a->heap, r, b, order))) {
+        if (a->heap.whole_free > _buddy_cfg.keep_regions) {
+            _buddy_arena_trim(a, r, locked);
+            return;
+        }
+    }
+    if (HA_UNLIKELY(r->used_bytes == r->parked_bytes) && r->parked_bytes) {
+        _buddy_quick_purge(a, r, locked);
         return;
     }
     buddy_unlock(a, locked);

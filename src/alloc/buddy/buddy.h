@@ -82,6 +82,7 @@ struct buddy_heap {
     uint64_t splits;                       /* blocks split in two */
     uint64_t merges;                       /* buddy pairs joined */
     size_t used_bytes;                     /* bytes in allocated blocks */
+    int scrub;                             /* clear links of blocks leaving a list */
 };
 
 /* A region descriptor, kept outside the region.  Invariant: the blocks of the
@@ -95,6 +96,7 @@ struct buddy_region {
     unsigned min_order;          /* order of one unit of map[] */
     unsigned order;              /* order of the whole region */
     size_t used_bytes;           /* bytes of this region in allocated blocks */
+    size_t parked_bytes;         /* of those, on quick lists (kept by arena.c) */
     uint8_t map[];               /* one byte per unit: BUDDY_MAP_* | order */
 };
 
@@ -190,7 +192,9 @@ __attribute__((noreturn)) void _buddy_fatal(const char *what, const void *p);
  * allocates the same sizes does not split and join blocks on every call.
  * Parked blocks are marked BUDDY_MAP_QUICK in the order map (not free, so no
  * buddy merges with them, and freeing one again is a double free).  The
- * lists are arrays in the arena: nothing about them is in the user's bytes. */
+ * lists are arrays in the arena: nothing about them is in the user's bytes.
+ * A region whose only allocated blocks are parked ones gets them back at
+ * once (_buddy_quick_purge), so parking never keeps a region from the kernel. */
 #define BUDDY_QUICK_ORDERS 8u    /* orders 5..12: 32 bytes to 4 KiB */
 #define BUDDY_QUICK_SLOTS  768u  /* sum of the capacities below */
 
@@ -202,7 +206,7 @@ static const uint16_t buddy_quick_base[BUDDY_QUICK_ORDERS] = {0, 256, 512, 640, 
 
 struct buddy_quick_slot {
     uintptr_t block;             /* a parked block */
-    uint8_t *map;                /* its order-map byte */
+    struct buddy_region *region; /* its region */
 };
 
 /* One arena per CPU.  A block always returns to the arena of its region.
@@ -234,6 +238,7 @@ void _buddy_init(void);
 void *_buddy_arena_refill(struct buddy_arena *a, unsigned order, int locked);
 void _buddy_arena_trim(struct buddy_arena *a, struct buddy_region *r, int locked);
 void _buddy_quick_flush(struct buddy_arena *a);
+void _buddy_quick_purge(struct buddy_arena *a, struct buddy_region *r, int locked);
 
 /* Locks arena a, except while the process has one thread: glibc's
  * __libc_single_threaded stays true until the first pthread_create and never

@@ -59,7 +59,9 @@ static void list_push(struct buddy_heap *h, uintptr_t b, unsigned k)
     h->nonempty |= 1u << k;
 }
 
-/* Takes l off the list of order k, wherever it is. */
+/* Takes l off the list of order k, wherever it is.  With h->scrub (zero on
+ * free) the links are cleared too, so no allocator data is left in a block
+ * that is handed out or absorbed into a larger one. */
 static void list_unlink(struct buddy_heap *h, struct buddy_link *l, unsigned k)
 {
     verify(l);
@@ -81,6 +83,11 @@ static void list_unlink(struct buddy_heap *h, struct buddy_link *l, unsigned k)
         n->prev = p;
         seal(n);
     }
+    if (h->scrub) {
+        l->check = 0;
+        l->next = NULL;
+        l->prev = NULL;
+    }
 }
 
 /* ---- regions ---- */
@@ -95,6 +102,7 @@ void _buddy_region_add(struct buddy_heap *h, struct buddy_region *r, uintptr_t b
     r->min_order = min_order;
     r->order = order;
     r->used_bytes = 0;
+    r->parked_bytes = 0;
     r->prev = NULL;
     r->next = h->regions;
     if (h->regions)

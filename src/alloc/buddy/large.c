@@ -70,8 +70,6 @@ void _buddy_large_free(uintptr_t p, uintptr_t reg)
     size_t len = checked_len(p, reg);
     if (_buddy_registry_take(p) != reg)
         _buddy_fatal("double free", (void *)p);
-    if (_buddy_cfg.zero_on_free)
-        memset((void *)p, 0, len);
     __atomic_sub_fetch(&large_live, 1, __ATOMIC_RELAXED);
     __atomic_sub_fetch(&large_bytes, len, __ATOMIC_RELAXED);
     HA_STAT_INC(os_munmap);
