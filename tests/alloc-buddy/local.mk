@@ -8,3 +8,12 @@ tests_alloc_buddy_buddy_core_SOURCES = \
 	src/alloc/buddy/core.c \
 	src/alloc/buddy/registry.c
 TESTS += tests/alloc-buddy/buddy-core
+
+# scenarios run with libhusky-buddy.so preloaded: no sanitizers, and no
+# builtins, so that the compiler keeps every malloc/free pair as written
+check_PROGRAMS += tests/alloc-buddy/buddy-probe
+tests_alloc_buddy_buddy_probe_SOURCES = tests/alloc-buddy/buddy-probe.c
+tests_alloc_buddy_buddy_probe_CFLAGS = $(NOSAN_CFLAGS) -fno-builtin -Wno-free-nonheap-object
+tests_alloc_buddy_buddy_probe_LDFLAGS =
+TESTS += tests/alloc-buddy/buddy-behaviour.test
+EXTRA_DIST += tests/alloc-buddy/buddy-behaviour.test
