@@ -1,9 +1,9 @@
 /* Arenas: one per CPU, each with its own lock, free lists and regions.
  *
  * Regions are mapped when an arena has no block large enough and returned to
- * the kernel when a free leaves more than cfg.keep_regions of them wholly
- * free (so a program that frees and reallocates everything in a loop does
- * not map and unmap a region each time).  System calls happen with the arena
+ * the kernel when a free leaves more of them wholly free than
+ * buddy_spare_limit allows (so a program that frees and reallocates in a loop
+ * does not map and unmap a region each time).  System calls happen with the arena
  * unlocked.  Settings come from the common options on the first call: there
  * is no init or destroy function.
  */
@@ -108,8 +108,9 @@ static void region_unmap(struct buddy_region *r)
  * allocates from it and unlocks.  NULL + ENOMEM when memory is exhausted. */
 HA_NOINLINE void *_buddy_arena_refill(struct buddy_arena *a, unsigned order, int locked)
 {
+    struct buddy_heap *h = buddy_heap_for(a, order);
     _buddy_quick_flush(a);
-    void *p = _buddy_alloc(&a->heap, order);
+    void *p = _buddy_alloc(h, order);
     if (p) {
         a->blocks++;
         a->block_bytes += (size_t)1 << order;
@@ -119,12 +120,13 @@ HA_NOINLINE void *_buddy_arena_refill(struct buddy_arena *a, unsigned order, int
     buddy_unlock(a, locked);
     struct buddy_region *r = region_map();
     locked = buddy_lock(a);
-    a->heap.scrub = _buddy_cfg.zero_on_free;
+    h->scrub = _buddy_cfg.zero_on_free;
     if (r) {
-        _buddy_region_add(&a->heap, r, r->base, BUDDY_MIN_ORDER, BUDDY_REGION_ORDER);
+        r->owner = a;
+        _buddy_region_add(h, r, r->base, BUDDY_MIN_ORDER, BUDDY_REGION_ORDER);
         a->regions_mapped++;
     }
-    p = _buddy_alloc(&a->heap, order);
+    p = _buddy_alloc(h, order);
     if (p) {
         a->blocks++;
         a->block_bytes += (size_t)1 << order;
@@ -135,15 +137,26 @@ HA_NOINLINE void *_buddy_arena_refill(struct buddy_arena *a, unsigned order, int
     return p;
 }
 
-/* Called with a locked after a free left region r wholly free and the arena
- * with more such regions than it keeps: r goes back to the kernel.  Unlocks. */
-HA_NOINLINE void _buddy_arena_trim(struct buddy_arena *a, struct buddy_region *r, int locked)
+/* Called with a locked after a free left heap h (of a) with more wholly free
+ * regions than
+ * buddy_spare_limit allows: the surplus goes back to the kernel, unmapped
+ * after a is unlocked.  Unlocks. */
+HA_NOINLINE void _buddy_arena_trim(struct buddy_arena *a, struct buddy_heap *h, int locked)
 {
-    _buddy_region_remove(&a->heap, r);
-    _buddy_registry_clear(r->base, REGION_SIZE);
-    a->regions_returned++;
+    struct buddy_region *victims[16];
+    unsigned n = 0;
+    while (n < 16 && h->whole_free > buddy_spare_limit(h)) {
+        struct buddy_region *r = _buddy_whole_region(h, BUDDY_REGION_ORDER);
+        if (!r)
+            break;
+        _buddy_region_remove(h, r);
+        _buddy_registry_clear(r->base, REGION_SIZE);
+        a->regions_returned++;
+        victims[n++] = r;
+    }
     buddy_unlock(a, locked);
-    region_unmap(r);
+    for (unsigned i = 0; i < n; i++)
+        region_unmap(victims[i]);
 }
 
 /* Returns parked block s (of `order`) to the free lists of arena a. */
@@ -152,7 +165,7 @@ static int unpark(struct buddy_arena *a, const struct buddy_quick_slot *s, unsig
     struct buddy_region *r = s->region;
     r->parked_bytes -= (size_t)1 << order;
     *buddy_map_at(r, s->block) = (uint8_t)(BUDDY_MAP_USED | order);
-    return _buddy_release(&a->heap, r, s->block, order);
+    return _buddy_release(r->heap, r, s->block, order);
 }
 
 /* Returns every block parked on a's quick lists (a locked) to the free
@@ -185,8 +198,8 @@ HA_NOINLINE void _buddy_quick_purge(struct buddy_arena *a, struct buddy_region *
         }
         a->qcount[q] = (uint16_t)kept;
     }
-    if (whole && a->heap.whole_free > _buddy_cfg.keep_regions) {
-        _buddy_arena_trim(a, r, locked);
+    if (whole && r->heap->whole_free > buddy_spare_limit(r->heap)) {
+        _buddy_arena_trim(a, r->heap, locked);
         return;
     }
     buddy_unlock(a, locked);

@@ -46,7 +46,7 @@ static inline void *arena_alloc(struct buddy_arena *a, unsigned order)
         s->region->parked_bytes -= (size_t)1 << order;
         a->quick_hits++;
     } else {
-        b = (uintptr_t)_buddy_alloc(&a->heap, order);
+        b = (uintptr_t)_buddy_alloc(buddy_heap_for(a, order), order);
         if (HA_UNLIKELY(!b))
             return _buddy_arena_refill(a, order, locked);
     }
@@ -112,9 +112,9 @@ void _ha_free(void *p)
         s->block = b;
         s->region = r;
         r->parked_bytes += (size_t)1 << order;
-    } else if (HA_UNLIKELY(_buddy_release(&a->heap, r, b, order))) {
-        if (a->heap.whole_free > _buddy_cfg.keep_regions) {
-            _buddy_arena_trim(a, r, locked);
+    } else if (HA_UNLIKELY(_buddy_release(r->heap, r, b, order))) {
+        if (r->heap->whole_free > buddy_spare_limit(r->heap)) {
+            _buddy_arena_trim(a, r->heap, locked);
             return;
         }
     }
@@ -158,13 +158,13 @@ void *_ha_realloc(void *p, size_t size)
             if (_buddy_cfg.zero_on_free)
                 memset((char *)p + ((size_t)1 << want), 0,
                        ((size_t)1 << order) - ((size_t)1 << want));
-            _buddy_shrink(&a->heap, r, b, order, want);
+            _buddy_shrink(r->heap, r, b, order, want);
         }
         buddy_unlock(a, locked);
         HA_STAT_INC(realloc_inplace);
         return p;
     }
-    if (want < BUDDY_ORDERS && _buddy_grow(&a->heap, r, b, order, want)) {
+    if (want < BUDDY_ORDERS && _buddy_grow(r->heap, r, b, order, want)) {
         a->block_bytes += ((size_t)1 << want) - ((size_t)1 << order);
         buddy_unlock(a, locked);
         HA_STAT_INC(realloc_inplace);
@@ -218,15 +218,17 @@ void _ha_stats_print(int fd, int json)
     uint64_t splits = 0, merges = 0, free_regions = 0;
     for (unsigned i = 0; i < _buddy_cfg.narenas; i++) {
         const struct buddy_arena *a = &_buddy_arenas[i];
-        regions += a->heap.nregions;
-        free_regions += a->heap.whole_free;
+        for (int k = 0; k < 2; k++) {
+            regions += a->heap[k].nregions;
+            free_regions += a->heap[k].whole_free;
+            used += a->heap[k].used_bytes;
+            splits += a->heap[k].splits;
+            merges += a->heap[k].merges;
+        }
         mapped += a->regions_mapped;
         returned += a->regions_returned;
-        used += a->heap.used_bytes;
         blocks += a->blocks;
         bytes += a->block_bytes;
-        splits += a->heap.splits;
-        merges += a->heap.merges;
     }
     uint64_t large_live, large_bytes, large_total;
     _buddy_large_stats(&large_live, &large_bytes, &large_total);

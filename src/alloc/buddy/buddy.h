@@ -91,6 +91,7 @@ struct buddy_heap {
 struct buddy_region {
     uintptr_t base;              /* first byte, aligned to 2^order */
     struct buddy_heap *heap;     /* the free lists its free blocks are on */
+    void *owner;                 /* the arena of that heap (set by arena.c) */
     struct buddy_region *next;   /* heap's region list */
     struct buddy_region *prev;   /* heap's region list */
     unsigned min_order;          /* order of one unit of map[] */
@@ -122,6 +123,7 @@ extern uintptr_t _buddy_secret;
 void _buddy_region_add(struct buddy_heap *h, struct buddy_region *r, uintptr_t base,
                        unsigned min_order, unsigned order);
 void _buddy_region_remove(struct buddy_heap *h, struct buddy_region *r);
+struct buddy_region *_buddy_whole_region(struct buddy_heap *h, unsigned order);
 void *_buddy_alloc(struct buddy_heap *h, unsigned order);
 unsigned _buddy_used_order(struct buddy_region *r, uintptr_t b);
 
@@ -186,6 +188,12 @@ __attribute__((noreturn)) void _buddy_fatal(const char *what, const void *p);
 
 #define BUDDY_MAX_ARENAS 64u
 
+/* Each arena keeps small blocks (up to 4 KiB) and larger ones in separate
+ * regions: a long-lived small block then never keeps a large free block from
+ * forming, which in one region of mixed sizes it would (external
+ * fragmentation of buddy systems). */
+#define BUDDY_SMALL_ORDER 12u
+
 /* Quick lists (a lazy buddy system): an arena parks up to BUDDY_QUICK_CAP(k)
  * freed blocks of each small order k without coalescing them, and serves the
  * next allocations of that order from there, so a program that frees and
@@ -210,13 +218,13 @@ struct buddy_quick_slot {
 };
 
 /* One arena per CPU.  A block always returns to the arena of its region.
- * Invariant: the heap holds at most cfg.keep_regions wholly free regions
- * once a free has returned. */
+ * Invariant: once a free has returned, each heap holds at most
+ * buddy_spare_limit(heap) wholly free regions. */
 struct buddy_arena {
     ha_lock_t lock;              /* guards everything below */
     uint16_t qcount[BUDDY_QUICK_ORDERS];                 /* blocks on each quick list */
     struct buddy_quick_slot quick[BUDDY_QUICK_SLOTS];    /* the quick lists */
-    struct buddy_heap heap;      /* free lists and regions */
+    struct buddy_heap heap[2];   /* [0] blocks up to BUDDY_SMALL_ORDER, [1] larger */
     uint64_t quick_hits;         /* allocations served by a quick list */
     uint64_t regions_mapped;     /* regions taken from the kernel */
     uint64_t regions_returned;   /* regions given back to it */
@@ -236,7 +244,7 @@ extern struct buddy_config _buddy_cfg;
 extern struct buddy_arena _buddy_arenas[BUDDY_MAX_ARENAS];
 void _buddy_init(void);
 void *_buddy_arena_refill(struct buddy_arena *a, unsigned order, int locked);
-void _buddy_arena_trim(struct buddy_arena *a, struct buddy_region *r, int locked);
+void _buddy_arena_trim(struct buddy_arena *a, struct buddy_heap *h, int locked);
 void _buddy_quick_flush(struct buddy_arena *a);
 void _buddy_quick_purge(struct buddy_arena *a, struct buddy_region *r, int locked);
 
@@ -271,9 +279,24 @@ static inline struct buddy_arena *buddy_arena_here(void)
     return &_buddy_arenas[i];
 }
 
+/* Wholly free regions heap h may keep: cfg.keep_regions, or a quarter of
+ * the regions in use if that is more, so that a program whose footprint
+ * swings by a few regions does not map and unmap them (and fault their pages
+ * in again) on every swing, while a program that frees everything keeps one. */
+static inline size_t buddy_spare_limit(const struct buddy_heap *h)
+{
+    size_t in_use = h->nregions - h->whole_free;
+    return in_use / 4 > _buddy_cfg.keep_regions ? in_use / 4 : _buddy_cfg.keep_regions;
+}
+
 static inline struct buddy_arena *buddy_arena_of(struct buddy_region *r)
 {
-    return (struct buddy_arena *)((char *)r->heap - offsetof(struct buddy_arena, heap));
+    return (struct buddy_arena *)r->owner;
+}
+
+static inline struct buddy_heap *buddy_heap_for(struct buddy_arena *a, unsigned order)
+{
+    return &a->heap[order > BUDDY_SMALL_ORDER];
 }
 
 /* ---- large.c: requests above cfg.max_small, straight from mmap ---- */

@@ -131,6 +131,20 @@ void _buddy_region_remove(struct buddy_heap *h, struct buddy_region *r)
     h->nregions--;
 }
 
+/* A wholly free region of heap h whose regions have `order` (the head of
+ * that order's free list), or NULL when there is none. */
+struct buddy_region *_buddy_whole_region(struct buddy_heap *h, unsigned order)
+{
+    struct buddy_link *l = h->free[order];
+    if (!l)
+        return NULL;
+    verify(l);
+    struct buddy_region *r = buddy_region_of(block_of(l));
+    if (!r || r->base != block_of(l) || r->order != order)
+        _buddy_fatal("free list entry is not a whole region", (void *)block_of(l));
+    return r;
+}
+
 /* ---- allocate and release ---- */
 
 /* A block of exactly `order` from heap h, splitting the smallest larger free
