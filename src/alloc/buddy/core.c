@@ -181,13 +181,13 @@ void *_buddy_alloc(struct buddy_heap *h, unsigned order)
 unsigned _buddy_used_order(struct buddy_region *r, uintptr_t b)
 {
     if (b & (((uintptr_t)1 << r->min_order) - 1))
-        _buddy_fatal("invalid pointer (not the start of a block)", (void *)b);
+        _buddy_fatal("free/realloc of an invalid pointer (not the start of a block)", (void *)b);
     uint8_t m = *buddy_map_at(r, b);
     if ((m & BUDDY_MAP_STATE) == BUDDY_MAP_USED)
         return m & BUDDY_MAP_ORDER;
     if ((m & BUDDY_MAP_STATE) == BUDDY_MAP_FREE || (m & BUDDY_MAP_STATE) == BUDDY_MAP_QUICK)
         _buddy_fatal("double free", (void *)b);
-    _buddy_fatal("invalid pointer (inside a block, or freed and merged)", (void *)b);
+    _buddy_fatal("free/realloc of an invalid pointer (inside a block, or freed)", (void *)b);
 }
 
 /* Frees allocated block b of `order`, joining it with its buddy as long as

@@ -59,7 +59,7 @@ void *_buddy_large_alloc(size_t size, size_t align)
 static size_t checked_len(uintptr_t p, uintptr_t reg)
 {
     if (!(reg & BUDDY_REG_LARGE) || (p & (GRANULE - 1)))
-        _buddy_fatal("invalid pointer (not from this allocator, or freed already)",
+        _buddy_fatal("free/realloc of an invalid pointer (not from this allocator, or freed)",
                      (void *)p);
     return reg & ~(uintptr_t)BUDDY_REG_LARGE;
 }
