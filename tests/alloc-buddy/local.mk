@@ -17,3 +17,14 @@ tests_alloc_buddy_buddy_probe_CFLAGS = $(NOSAN_CFLAGS) -fno-builtin -Wno-free-no
 tests_alloc_buddy_buddy_probe_LDFLAGS =
 TESTS += tests/alloc-buddy/buddy-behaviour.test
 EXTRA_DIST += tests/alloc-buddy/buddy-behaviour.test
+
+# the shared harness of tests/alloc/ (api, stress, real programs) for buddy
+BUDDY_HARNESS_TESTS = \
+	tests/alloc-buddy/buddy-api.test \
+	tests/alloc-buddy/buddy-api-one-arena.test \
+	tests/alloc-buddy/buddy-stress.test \
+	tests/alloc-buddy/buddy-stress-options.test \
+	tests/alloc-buddy/buddy-realprog.test \
+	tests/alloc-buddy/buddy-realprog-options.test
+TESTS += $(BUDDY_HARNESS_TESTS)
+EXTRA_DIST += $(BUDDY_HARNESS_TESTS)
