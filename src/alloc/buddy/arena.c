@@ -103,10 +103,12 @@ static void region_unmap(struct buddy_region *r)
     os_munmap(r, descriptor_size());
 }
 
-/* The slow path of an allocation: arena a (locked by the caller) has no free
- * block of `order` or above.  Maps a region with the lock dropped, adds it,
- * allocates from it and unlocks.  NULL + ENOMEM when memory is exhausted. */
-HA_NOINLINE void *_buddy_arena_refill(struct buddy_arena *a, unsigned order, int locked)
+/* The slow path of an allocation of `size` bytes: arena a (locked by the
+ * caller) has no free block of `order` or above.  Empties the quick lists into
+ * the free lists and retries; then maps a region with the lock dropped, adds
+ * it, allocates from it and unlocks.  NULL + ENOMEM when memory is exhausted. */
+HA_NOINLINE void *_buddy_arena_refill(struct buddy_arena *a, unsigned order, size_t size,
+                                      int locked)
 {
     struct buddy_heap *h = buddy_heap_for(a, order);
     _buddy_quick_flush(a);
@@ -114,6 +116,7 @@ HA_NOINLINE void *_buddy_arena_refill(struct buddy_arena *a, unsigned order, int
     if (p) {
         a->blocks++;
         a->block_bytes += (size_t)1 << order;
+        a->request_bytes += size;
         buddy_unlock(a, locked);
         return p;
     }
@@ -130,6 +133,7 @@ HA_NOINLINE void *_buddy_arena_refill(struct buddy_arena *a, unsigned order, int
     if (p) {
         a->blocks++;
         a->block_bytes += (size_t)1 << order;
+        a->request_bytes += size;
     }
     buddy_unlock(a, locked);
     if (!p)

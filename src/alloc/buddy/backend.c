@@ -34,7 +34,7 @@ void _buddy_fatal(const char *what, const void *p)
 
 /* A block of `order` from arena a: from its quick list when one is parked
  * there, else from the free lists. */
-static inline void *arena_alloc(struct buddy_arena *a, unsigned order)
+static inline void *arena_alloc(struct buddy_arena *a, unsigned order, size_t size)
 {
     int locked = buddy_lock(a);
     unsigned q = order - BUDDY_MIN_ORDER;
@@ -48,10 +48,11 @@ static inline void *arena_alloc(struct buddy_arena *a, unsigned order)
     } else {
         b = (uintptr_t)_buddy_alloc(buddy_heap_for(a, order), order);
         if (HA_UNLIKELY(!b))
-            return _buddy_arena_refill(a, order, locked);
+            return _buddy_arena_refill(a, order, size, locked);
     }
     a->blocks++;
     a->block_bytes += (size_t)1 << order;
+    a->request_bytes += size;
     buddy_unlock(a, locked);
     return (void *)b;
 }
@@ -61,7 +62,7 @@ void *_ha_malloc(size_t size)
     struct buddy_arena *a = buddy_arena_here();
     if (HA_UNLIKELY(size > _buddy_cfg.max_small))
         return _buddy_large_alloc(size, 0);
-    return arena_alloc(a, buddy_order_of(size, BUDDY_MIN_ORDER));
+    return arena_alloc(a, buddy_order_of(size, BUDDY_MIN_ORDER), size);
 }
 
 /* Large blocks are fresh mappings, already zero. */
@@ -72,7 +73,7 @@ void *_ha_calloc(size_t size)
         HA_STAT_INC(calloc_nozero);
         return _buddy_large_alloc(size, 0);
     }
-    void *p = arena_alloc(a, buddy_order_of(size, BUDDY_MIN_ORDER));
+    void *p = arena_alloc(a, buddy_order_of(size, BUDDY_MIN_ORDER), size);
     if (p)
         memset(p, 0, size);
     return p;
@@ -86,7 +87,7 @@ void *_ha_memalign(size_t align, size_t size)
     size_t need = size > align ? size : align;
     if (need > _buddy_cfg.max_small)
         return _buddy_large_alloc(size, align);
-    return arena_alloc(a, buddy_order_of(need, BUDDY_MIN_ORDER));
+    return arena_alloc(a, buddy_order_of(need, BUDDY_MIN_ORDER), size);
 }
 
 /* ---- release ---- */
@@ -165,7 +166,6 @@ void *_ha_realloc(void *p, size_t size)
         return p;
     }
     if (want < BUDDY_ORDERS && _buddy_grow(r->heap, r, b, order, want)) {
-        a->block_bytes += ((size_t)1 << want) - ((size_t)1 << order);
         buddy_unlock(a, locked);
         HA_STAT_INC(realloc_inplace);
         return p;
@@ -214,7 +214,7 @@ static void stat_line(int fd, int json, int *first, const char *name, uint64_t v
  * and approximate totals are better than a hang. */
 void _ha_stats_print(int fd, int json)
 {
-    uint64_t regions = 0, mapped = 0, returned = 0, used = 0, blocks = 0, bytes = 0;
+    uint64_t regions = 0, mapped = 0, returned = 0, used = 0, blocks = 0, bytes = 0, asked = 0;
     uint64_t splits = 0, merges = 0, free_regions = 0;
     for (unsigned i = 0; i < _buddy_cfg.narenas; i++) {
         const struct buddy_arena *a = &_buddy_arenas[i];
@@ -229,6 +229,7 @@ void _ha_stats_print(int fd, int json)
         returned += a->regions_returned;
         blocks += a->blocks;
         bytes += a->block_bytes;
+        asked += a->request_bytes;
     }
     uint64_t large_live, large_bytes, large_total;
     _buddy_large_stats(&large_live, &large_bytes, &large_total);
@@ -241,6 +242,7 @@ void _ha_stats_print(int fd, int json)
     stat_line(fd, json, &first, "used_bytes", used, "bytes in allocated buddy blocks now");
     stat_line(fd, json, &first, "blocks", blocks, "buddy blocks handed out");
     stat_line(fd, json, &first, "block_bytes", bytes, "their bytes (sizes rounded up)");
+    stat_line(fd, json, &first, "request_bytes", asked, "bytes asked for those blocks");
     stat_line(fd, json, &first, "splits", splits, "blocks split in two");
     stat_line(fd, json, &first, "merges", merges, "buddy pairs joined");
     stat_line(fd, json, &first, "large_live", large_live, "large mmap blocks live");

@@ -230,6 +230,7 @@ struct buddy_arena {
     uint64_t regions_returned;   /* regions given back to it */
     uint64_t blocks;             /* blocks handed out */
     uint64_t block_bytes;        /* their bytes (requests rounded to powers of two) */
+    uint64_t request_bytes;      /* the bytes asked for them */
 } __attribute__((aligned(64)));
 
 /* Settings read once from the HUSKY_* options at the first call. */
@@ -243,7 +244,7 @@ struct buddy_config {
 extern struct buddy_config _buddy_cfg;
 extern struct buddy_arena _buddy_arenas[BUDDY_MAX_ARENAS];
 void _buddy_init(void);
-void *_buddy_arena_refill(struct buddy_arena *a, unsigned order, int locked);
+void *_buddy_arena_refill(struct buddy_arena *a, unsigned order, size_t size, int locked);
 void _buddy_arena_trim(struct buddy_arena *a, struct buddy_heap *h, int locked);
 void _buddy_quick_flush(struct buddy_arena *a);
 void _buddy_quick_purge(struct buddy_arena *a, struct buddy_region *r, int locked);
