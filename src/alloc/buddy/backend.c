@@ -119,7 +119,10 @@ void _ha_free(void *p)
             return;
         }
     }
-    if (HA_UNLIKELY(r->used_bytes == r->parked_bytes) && r->parked_bytes) {
+    /* A region holding only parked blocks takes them back, so that it can go
+     * to the kernel, unless it is the heap's only region (which is kept). */
+    if (HA_UNLIKELY(r->used_bytes == r->parked_bytes) && r->parked_bytes &&
+        r->heap->nregions > _buddy_cfg.keep_regions) {
         _buddy_quick_purge(a, r, locked);
         return;
     }

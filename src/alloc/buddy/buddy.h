@@ -194,7 +194,7 @@ __attribute__((noreturn)) void _buddy_fatal(const char *what, const void *p);
  * fragmentation of buddy systems). */
 #define BUDDY_SMALL_ORDER 12u
 
-/* Quick lists (a lazy buddy system): an arena parks up to BUDDY_QUICK_CAP(k)
+/* Quick lists (a lazy buddy system): an arena parks up to buddy_quick_cap[]
  * freed blocks of each small order k without coalescing them, and serves the
  * next allocations of that order from there, so a program that frees and
  * allocates the same sizes does not split and join blocks on every call.
@@ -202,15 +202,16 @@ __attribute__((noreturn)) void _buddy_fatal(const char *what, const void *p);
  * buddy merges with them, and freeing one again is a double free).  The
  * lists are arrays in the arena: nothing about them is in the user's bytes.
  * A region whose only allocated blocks are parked ones gets them back at
- * once (_buddy_quick_purge), so parking never keeps a region from the kernel. */
+ * once (_buddy_quick_purge), unless the heap has no more regions than it
+ * keeps anyway, so parking never keeps a region from the kernel. */
 #define BUDDY_QUICK_ORDERS 8u    /* orders 5..12: 32 bytes to 4 KiB */
-#define BUDDY_QUICK_SLOTS  768u  /* sum of the capacities below */
+#define BUDDY_QUICK_SLOTS  2040u /* sum of the capacities below */
 
-/* Capacity and first slot of quick list q (order BUDDY_MIN_ORDER + q): about
- * 8-32 KiB per order, at most 256 blocks. */
-static const uint16_t buddy_quick_cap[BUDDY_QUICK_ORDERS] = {256, 256, 128, 64, 32, 16, 8, 8};
-static const uint16_t buddy_quick_base[BUDDY_QUICK_ORDERS] = {0, 256, 512, 640, 704, 736,
-                                                              752, 760};
+/* Capacity and first slot of quick list q (order BUDDY_MIN_ORDER + q): 32 KiB
+ * of blocks per order, at most 1024 blocks and at least 8. */
+static const uint16_t buddy_quick_cap[BUDDY_QUICK_ORDERS] = {1024, 512, 256, 128, 64, 32, 16, 8};
+static const uint16_t buddy_quick_base[BUDDY_QUICK_ORDERS] = {0, 1024, 1536, 1792, 1920, 1984,
+                                                              2016, 2032};
 
 struct buddy_quick_slot {
     uintptr_t block;             /* a parked block */
