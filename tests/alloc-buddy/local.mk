@@ -28,3 +28,10 @@ BUDDY_HARNESS_TESTS = \
 	tests/alloc-buddy/buddy-realprog-options.test
 TESTS += $(BUDDY_HARNESS_TESTS)
 EXTRA_DIST += $(BUDDY_HARNESS_TESTS)
+
+# seed 004's benchmark in CPU time, ~1 M pairs per n (not a test; see
+# docs/benchmarks/buddy.md)
+check_PROGRAMS += tests/alloc-buddy/seed004-bench
+tests_alloc_buddy_seed004_bench_SOURCES = tests/alloc-buddy/seed004-bench.c
+tests_alloc_buddy_seed004_bench_CFLAGS = $(NOSAN_CFLAGS) -fno-builtin
+tests_alloc_buddy_seed004_bench_LDFLAGS =
