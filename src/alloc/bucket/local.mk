@@ -1,1 +1,2 @@
 # src/alloc/bucket: its part of the build (included by Makefile.am)
+noinst_HEADERS += src/alloc/bucket/bucket.h

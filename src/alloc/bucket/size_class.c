@@ -3,7 +3,7 @@
  * Classes are 16-byte steps up to 128 bytes, then four steps between powers of
  * two up to 128 KiB (160, 192, 224, 256, 320, ...): 48 classes.  A request is
  * rounded up to the next class, so the bytes wasted inside a block are below
- * 16 for requests up to 128 bytes and below a fifth of the block (a quarter of
+ * 16 for requests of 1 to 128 bytes and below a fifth of the block (a quarter of
  * the request) above, e.g. 129 bytes in a 160-byte block.  Every power of two
  * is a class, which memalign relies on: blocks of a power-of-two class are
  * aligned to their size (up to 64 KiB) because spans start on 64 KiB.
