@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alloc/bucket/bucket.h"
+#include "alloc/common/stats.h"
 
 const char _ha_name[] = "bucket";
 bool _bucket_zero_on_free;
@@ -143,8 +144,10 @@ void *_ha_realloc(void *p, size_t size)
         if (span->owner == _bucket_tl_heap)
             BUCKET_CHECK(!(span->free_bits[idx >> 6] & (1ull << (idx & 63))),
                          "realloc of a freed block", p);
-        if (size <= BUCKET_SMALL_MAX && bucket_size_class(size) == span->cls)
+        if (size <= BUCKET_SMALL_MAX && bucket_size_class(size) == span->cls) {
+            HA_STAT_INC(realloc_inplace);
             return p;
+        }
         return realloc_move(p, span->size, size);
     }
     if (size > BUCKET_SMALL_MAX)
@@ -200,9 +203,7 @@ void _ha_fork_child(void)
 
 void _ha_stats_print(int fd, int json)
 {
-    _bucket_write(fd, json ? "{\"allocator\": \"bucket\"" : "bucket:\n");
     _bucket_pool_stats(fd, json);
     _bucket_heap_stats(fd, json);
     _bucket_large_stats(fd, json);
-    _bucket_write(fd, json ? "}\n" : "");
 }

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "alloc/common/alloc.h"
+#include "alloc/common/lock.h"
 
 /* ---- geometry ---- */
 #define BUCKET_SLOT_SHIFT   16                          /* 64 KiB slots */
@@ -189,19 +190,15 @@ void _bucket_large_unlock(void);
 void _bucket_large_reinit(void);
 void _bucket_large_stats(int fd, int json);
 
-/* ---- failures and OS glue (glue.c) ---- */
+/* ---- failures and the OS, through the common layer (glue.c) ---- */
 __attribute__((noreturn, cold)) void _bucket_fail(const char *what, const void *p);
-typedef struct bucket_lock { _Atomic uint32_t state; } bucket_lock_t;  /* 0 free, 1 held, 2 contended */
-void _bucket_lock(bucket_lock_t *lock);
-void _bucket_unlock(bucket_lock_t *lock);
 void *_bucket_os_map(size_t size, size_t align);
 void _bucket_os_unmap(void *p, size_t size);
 void _bucket_os_purge(void *p, size_t size);
 void _bucket_os_guard(void *p, size_t size);
 void *_bucket_os_remap(void *p, size_t old_size, size_t new_size);
 uint64_t _bucket_now_ns(void);
-void _bucket_write(int fd, const char *s);
-void _bucket_write_u64(int fd, const char *key, uint64_t v, int json, bool last);
+void _bucket_write_u64(int fd, const char *key, uint64_t v, int json, bool first);
 #define BUCKET_CHECK(cond, what, p) \
     do { if (HA_UNLIKELY(!(cond))) _bucket_fail(what, p); } while (0)
 

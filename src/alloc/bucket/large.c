@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "alloc/bucket/bucket.h"
+#include "alloc/common/stats.h"
 
 #define BUCKET_CACHE_SLOTS      8
 #define BUCKET_CACHE_MAX        ((size_t)8 << 20)
@@ -32,7 +33,7 @@ typedef struct cache_entry {
     uint64_t when;              /* free time (ns) */
 } cache_entry_t;
 
-static bucket_lock_t large_lock;
+static ha_lock_t large_lock;
 static large_entry_t *table;            /* capacity `cap`, a power of two */
 static size_t cap, count;
 static cache_entry_t cache[BUCKET_CACHE_SLOTS];
@@ -46,17 +47,17 @@ static struct {
 
 void _bucket_large_lock(void)
 {
-    _bucket_lock(&large_lock);
+    ha_lock(&large_lock);
 }
 
 void _bucket_large_unlock(void)
 {
-    _bucket_unlock(&large_lock);
+    ha_unlock(&large_lock);
 }
 
 void _bucket_large_reinit(void)
 {
-    atomic_store(&large_lock.state, 0);
+    ha_lock_init(&large_lock);
 }
 
 /* ---- the table ---- */
@@ -128,14 +129,14 @@ static bool record(uintptr_t addr, size_t len)
 {
     void *old = NULL;
     size_t old_len = 0;
-    _bucket_lock(&large_lock);
+    ha_lock(&large_lock);
     bool ok = table_reserve(&old, &old_len);
     if (ok) {
         table_put(table, cap, addr, len);
         count++;
         large_stats.live++;
     }
-    _bucket_unlock(&large_lock);
+    ha_unlock(&large_lock);
     if (old != NULL)
         _bucket_os_unmap(old, old_len);
     return ok;
@@ -221,12 +222,13 @@ void *_bucket_large_alloc(size_t size, size_t align, bool zero)
     size_t len = (size + BUCKET_PAGE - 1) & ~(size_t)(BUCKET_PAGE - 1);
     uintptr_t addr = 0;
     size_t got = len;
+    HA_STAT_INC(large_allocs);
     bool hit = false;
     if (align <= BUCKET_PAGE) {
-        _bucket_lock(&large_lock);
+        ha_lock(&large_lock);
         hit = cache_take_locked(len, &addr, &got);
         large_stats.cache_hits += hit;
-        _bucket_unlock(&large_lock);
+        ha_unlock(&large_lock);
     }
     if (!hit) {
         addr = (uintptr_t)_bucket_os_map(len, align > BUCKET_PAGE ? align : BUCKET_PAGE);
@@ -234,9 +236,9 @@ void *_bucket_large_alloc(size_t size, size_t align, bool zero)
             errno = ENOMEM;
             return NULL;
         }
-        _bucket_lock(&large_lock);
+        ha_lock(&large_lock);
         large_stats.maps++;
-        _bucket_unlock(&large_lock);
+        ha_unlock(&large_lock);
     } else if (zero) {
         memset((void *)addr, 0, size);
     }
@@ -254,10 +256,10 @@ bool _bucket_large_free(void *p)
     cache_entry_t out[BUCKET_CACHE_SLOTS + 1];
     size_t n = 0;
     uint64_t now = _bucket_now_ns();
-    _bucket_lock(&large_lock);
+    ha_lock(&large_lock);
     large_entry_t *e = table_find((uintptr_t)p);
     if (e == NULL) {
-        _bucket_unlock(&large_lock);
+        ha_unlock(&large_lock);
         return false;
     }
     large_entry_t blk = *e;
@@ -268,7 +270,7 @@ bool _bucket_large_free(void *p)
         memset((void *)blk.addr, 0, blk.len);
     if (!cache_put_locked(blk.addr, blk.len, now, out, &n))
         out[n++] = (cache_entry_t){blk.addr, blk.len, now};
-    _bucket_unlock(&large_lock);
+    ha_unlock(&large_lock);
     unmap_all(out, n);
     return true;
 }
@@ -276,10 +278,10 @@ bool _bucket_large_free(void *p)
 /* Usable bytes of a large block, 0 when p is none. */
 size_t _bucket_large_usable(const void *p)
 {
-    _bucket_lock(&large_lock);
+    ha_lock(&large_lock);
     large_entry_t *e = table_find((uintptr_t)p);
     size_t len = e != NULL ? e->len : 0;
-    _bucket_unlock(&large_lock);
+    ha_unlock(&large_lock);
     return len;
 }
 
@@ -293,20 +295,20 @@ void *_bucket_large_realloc(void *p, size_t size)
         return NULL;
     }
     size_t len = (size + BUCKET_PAGE - 1) & ~(size_t)(BUCKET_PAGE - 1);
-    _bucket_lock(&large_lock);
+    ha_lock(&large_lock);
     large_entry_t *e = table_find((uintptr_t)p);
     if (e == NULL) {
-        _bucket_unlock(&large_lock);
+        ha_unlock(&large_lock);
         _bucket_fail("invalid realloc", p);
     }
     size_t old = e->len;
     if (len == old) {
-        _bucket_unlock(&large_lock);
+        ha_unlock(&large_lock);
         return p;
     }
     table_remove(e);
     large_stats.live--;
-    _bucket_unlock(&large_lock);
+    ha_unlock(&large_lock);
     void *q = _bucket_os_remap(p, old, len);
     if (q == NULL) {
         record((uintptr_t)p, old);          /* the slot just freed is still there */
@@ -323,10 +325,10 @@ void *_bucket_large_realloc(void *p, size_t size)
 
 void _bucket_large_stats(int fd, int json)
 {
-    _bucket_lock(&large_lock);
+    ha_lock(&large_lock);
     typeof(large_stats) s = large_stats;
     size_t cached = cache_bytes;
-    _bucket_unlock(&large_lock);
+    ha_unlock(&large_lock);
     _bucket_write_u64(fd, "large_maps", s.maps, json, false);
     _bucket_write_u64(fd, "large_cache_hits", s.cache_hits, json, false);
     _bucket_write_u64(fd, "large_live", s.live, json, false);

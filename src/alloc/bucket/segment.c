@@ -15,14 +15,14 @@
 #include "alloc/bucket/bucket.h"
 
 #define BUCKET_PURGE_DELAY_NS  (250ull * 1000 * 1000)   /* dirty slot lifetime */
-#define BUCKET_DIRTY_MAX       8u
+#define BUCKET_DIRTY_MAX       64u                     /* dirty slots (4 MiB) */
 #define BUCKET_MAP_BITS        (47 - BUCKET_SEG_SHIFT)  /* 47-bit user space */
 #define BUCKET_MAP_WORDS       ((size_t)1 << (BUCKET_MAP_BITS - 6))
 
 /* The slots no span ever gets: the header and the trailing guard. */
 #define BUCKET_RESERVED_MASK   (((1ull << BUCKET_META_SLOTS) - 1) | (1ull << 63))
 
-static bucket_lock_t pool_lock;
+static ha_lock_t pool_lock;
 static bucket_segment_t *segments;                      /* newest first */
 static _Atomic uint64_t seg_map[BUCKET_MAP_WORDS];      /* 1 bit per 4 MiB */
 static uint32_t dirty_slots;                            /* total dirty slots */
@@ -45,18 +45,18 @@ bool _bucket_seg_contains(uintptr_t addr)
 
 void _bucket_pool_lock(void)
 {
-    _bucket_lock(&pool_lock);
+    ha_lock(&pool_lock);
 }
 
 void _bucket_pool_unlock(void)
 {
-    _bucket_unlock(&pool_lock);
+    ha_unlock(&pool_lock);
 }
 
 /* After fork the child has one thread: whatever held the lock is gone. */
 void _bucket_pool_reinit(void)
 {
-    atomic_store(&pool_lock.state, 0);
+    ha_lock_init(&pool_lock);
 }
 
 /* ---- segments ---- */
@@ -123,9 +123,9 @@ bucket_span_t *_bucket_span_acquire(unsigned n)
 {
     bool collected = false;
     for (;;) {
-        _bucket_lock(&pool_lock);
+        ha_lock(&pool_lock);
         bucket_span_t *span = pool_take(n);
-        _bucket_unlock(&pool_lock);
+        ha_unlock(&pool_lock);
         if (span != NULL)
             return span;
         if (!collected) {
@@ -138,29 +138,45 @@ bucket_span_t *_bucket_span_acquire(unsigned n)
             errno = ENOMEM;
             return NULL;
         }
-        _bucket_lock(&pool_lock);
+        ha_lock(&pool_lock);
         seg->next = segments;
         segments = seg;
         pool_stats.segments++;
-        _bucket_unlock(&pool_lock);
+        ha_unlock(&pool_lock);
     }
 }
 
 /* ---- purging ---- */
 
-/* Chooses the dirty slots to purge (all of them when there are too many,
- * otherwise those older than the delay), marks them used so nobody takes them
- * meanwhile, and records them in `out` (one mask per segment, at most max
- * segments).  Returns how many segments were recorded. */
+/* Dirty slots freed at least `age` ns before `now`. */
+static uint32_t count_older(uint64_t now, uint64_t age)
+{
+    uint32_t n = 0;
+    for (bucket_segment_t *seg = segments; seg != NULL; seg = seg->next)
+        for (uint64_t d = seg->dirty_mask; d != 0; d &= d - 1)
+            n += now - seg->dirty_time[__builtin_ctzll(d)] >= age;
+    return n;
+}
+
+/* Chooses the dirty slots to purge: those older than the delay, and when more
+ * than BUCKET_DIRTY_MAX are dirty, the oldest ones down to half of it (the age
+ * cut-off shrinks until enough qualify).  Marks them used so nobody takes them
+ * meanwhile and records them in segs/masks (at most max segments).  Returns
+ * how many segments were recorded. */
 static size_t purge_select(uint64_t now, bucket_segment_t **segs, uint64_t *masks, size_t max)
 {
-    bool all = dirty_slots > BUCKET_DIRTY_MAX;
+    uint64_t age = BUCKET_PURGE_DELAY_NS;
+    if (dirty_slots > BUCKET_DIRTY_MAX) {
+        uint32_t need = dirty_slots - BUCKET_DIRTY_MAX / 2;
+        while (age != 0 && count_older(now, age) < need)
+            age /= 4;
+    }
     size_t n = 0;
     for (bucket_segment_t *seg = segments; seg != NULL && n < max; seg = seg->next) {
         uint64_t pick = 0;
         for (uint64_t d = seg->dirty_mask; d != 0; d &= d - 1) {
             unsigned i = (unsigned)__builtin_ctzll(d);
-            if (all || now - seg->dirty_time[i] >= BUCKET_PURGE_DELAY_NS)
+            if (now - seg->dirty_time[i] >= age)
                 pick |= 1ull << i;
         }
         if (pick == 0)
@@ -190,12 +206,12 @@ static void purge_apply(bucket_segment_t **segs, uint64_t *masks, size_t n)
             m &= len >= 64 ? 0 : ~(((1ull << len) - 1) << first);
         }
     }
-    _bucket_lock(&pool_lock);
+    ha_lock(&pool_lock);
     for (size_t k = 0; k < n; k++) {
         segs[k]->used_mask &= ~masks[k];
         pool_stats.purged_slots += (uint64_t)__builtin_popcountll(masks[k]);
     }
-    _bucket_unlock(&pool_lock);
+    ha_unlock(&pool_lock);
 }
 
 /* Purges what is due.  Called with the pool lock held; releases it before
@@ -205,7 +221,7 @@ static void pool_purge_unlock(uint64_t now)
     bucket_segment_t *segs[16];
     uint64_t masks[16];
     size_t n = purge_select(now, segs, masks, 16);
-    _bucket_unlock(&pool_lock);
+    ha_unlock(&pool_lock);
     if (n > 0)
         purge_apply(segs, masks, n);
 }
@@ -224,7 +240,7 @@ void _bucket_span_release(bucket_span_t *span)
     span->owner = NULL;
     for (unsigned i = first; i < first + n; i++)
         atomic_store_explicit(&seg->slot_span[i], NULL, memory_order_release);
-    _bucket_lock(&pool_lock);
+    ha_lock(&pool_lock);
     seg->used_mask &= ~bits;
     seg->dirty_mask |= bits;
     for (unsigned i = first; i < first + n; i++)
@@ -237,17 +253,17 @@ void _bucket_span_release(bucket_span_t *span)
 /* Purges slots whose delay has passed; called now and then from slow paths. */
 void _bucket_pool_maintain(void)
 {
-    _bucket_lock(&pool_lock);
+    ha_lock(&pool_lock);
     pool_purge_unlock(_bucket_now_ns());
 }
 
 void _bucket_pool_stats(int fd, int json)
 {
-    _bucket_lock(&pool_lock);
+    ha_lock(&pool_lock);
     uint64_t dirty = dirty_slots;
     typeof(pool_stats) s = pool_stats;
-    _bucket_unlock(&pool_lock);
-    _bucket_write_u64(fd, "segments", s.segments, json, false);
+    ha_unlock(&pool_lock);
+    _bucket_write_u64(fd, "segments", s.segments, json, true);
     _bucket_write_u64(fd, "spans_acquired", s.acquired, json, false);
     _bucket_write_u64(fd, "spans_released", s.released, json, false);
     _bucket_write_u64(fd, "slots_purged", s.purged_slots, json, false);

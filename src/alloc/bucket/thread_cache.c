@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "alloc/bucket/bucket.h"
+#include "alloc/common/options.h"
 
 #define BUCKET_HEAP_CHUNK ((size_t)64 << 10)            /* heaps mapped at once */
 
@@ -22,7 +23,7 @@ __thread bucket_heap_t *_bucket_tl_heap __attribute__((tls_model("initial-exec")
  * falls through to the slow one. */
 bucket_span_t _bucket_empty_span;
 
-static bucket_lock_t heaps_lock;
+static ha_lock_t heaps_lock;
 static bucket_heap_t *all_heaps;                        /* every heap */
 static bucket_heap_t *abandoned;                        /* heaps without a thread */
 static char *chunk_next, *chunk_end;                    /* heap carving */
@@ -31,12 +32,12 @@ static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
 void _bucket_heaps_lock(void)
 {
-    _bucket_lock(&heaps_lock);
+    ha_lock(&heaps_lock);
 }
 
 void _bucket_heaps_unlock(void)
 {
-    _bucket_unlock(&heaps_lock);
+    ha_unlock(&heaps_lock);
 }
 
 /* ---- spans in a heap ---- */
@@ -183,9 +184,9 @@ static void heap_exit(void *arg)
     if (_bucket_tl_heap == heap)
         _bucket_tl_heap = NULL;
     heap_flush(heap);
-    _bucket_lock(&heaps_lock);
+    ha_lock(&heaps_lock);
     abandon_locked(heap);
-    _bucket_unlock(&heaps_lock);
+    ha_unlock(&heaps_lock);
 }
 
 static void key_create(void)
@@ -220,7 +221,8 @@ static bucket_heap_t *heap_carve_locked(void)
 HA_NOINLINE bucket_heap_t *_bucket_heap_init(void)
 {
     pthread_once(&key_once, key_create);
-    _bucket_lock(&heaps_lock);
+    _bucket_zero_on_free = ha_option(HA_OPT_ZERO_ON_FREE) != 0;
+    ha_lock(&heaps_lock);
     bucket_heap_t *heap = abandoned;
     if (heap != NULL) {
         abandoned = heap->abandoned_next;
@@ -228,7 +230,7 @@ HA_NOINLINE bucket_heap_t *_bucket_heap_init(void)
     } else {
         heap = heap_carve_locked();
     }
-    _bucket_unlock(&heaps_lock);
+    ha_unlock(&heaps_lock);
     if (heap == NULL) {
         errno = ENOMEM;
         return NULL;
@@ -240,31 +242,21 @@ HA_NOINLINE bucket_heap_t *_bucket_heap_init(void)
 }
 
 /* Lets the heaps of exited threads merge what other threads freed into them
- * and give back their empty spans; called before mapping a new segment. */
+ * and give back their empty spans; called before mapping a new segment.  The
+ * heaps lock is held throughout, so no thread adopts a heap meanwhile. */
 void _bucket_collect_abandoned(void)
 {
-    _bucket_lock(&heaps_lock);
-    bucket_heap_t *list = abandoned;
-    abandoned = NULL;
-    _bucket_unlock(&heaps_lock);
-    if (list == NULL)
-        return;
-    bucket_heap_t *last = list;
-    for (bucket_heap_t *h = list; h != NULL; h = h->abandoned_next) {
+    ha_lock(&heaps_lock);
+    for (bucket_heap_t *h = abandoned; h != NULL; h = h->abandoned_next)
         heap_flush(h);
-        last = h;
-    }
-    _bucket_lock(&heaps_lock);
-    last->abandoned_next = abandoned;
-    abandoned = list;
-    _bucket_unlock(&heaps_lock);
+    ha_unlock(&heaps_lock);
 }
 
 /* In the child of fork only the forking thread lives on: every other heap is
  * abandoned, so the next threads adopt them and their memory is not lost. */
 void _bucket_heaps_after_fork_child(void)
 {
-    atomic_store(&heaps_lock.state, 0);
+    ha_lock_init(&heaps_lock);
     abandoned = NULL;
     for (bucket_heap_t *h = all_heaps; h != NULL; h = h->all_next) {
         h->abandoned = false;
@@ -276,14 +268,14 @@ void _bucket_heaps_after_fork_child(void)
 void _bucket_heap_stats(int fd, int json)
 {
     uint64_t spans = 0, merged = 0, nheaps = 0, nabandoned = 0;
-    _bucket_lock(&heaps_lock);
+    ha_lock(&heaps_lock);
     for (bucket_heap_t *h = all_heaps; h != NULL; h = h->all_next) {
         spans += h->spans_taken;
         merged += h->remote_merged;
         nheaps++;
         nabandoned += h->abandoned;
     }
-    _bucket_unlock(&heaps_lock);
+    ha_unlock(&heaps_lock);
     _bucket_write_u64(fd, "heaps", nheaps, json, false);
     _bucket_write_u64(fd, "heaps_abandoned", nabandoned, json, false);
     _bucket_write_u64(fd, "heap_spans_taken", spans, json, false);
