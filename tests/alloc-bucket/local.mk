@@ -27,15 +27,14 @@ tests_alloc_bucket_rss_fall_CFLAGS = $(BUCKET_TEST_CFLAGS)
 tests_alloc_bucket_rss_fall_LDFLAGS = $(BUCKET_PTHREAD)
 tests_alloc_bucket_threads64_CFLAGS = $(BUCKET_TEST_CFLAGS)
 tests_alloc_bucket_threads64_LDFLAGS = $(BUCKET_PTHREAD)
-TESTS += \
+BUCKET_TESTS = \
+	tests/alloc-bucket/bucket-api.test \
+	tests/alloc-bucket/bucket-realprog.test \
+	tests/alloc-bucket/bucket-stress.test \
 	tests/alloc-bucket/churn.test \
 	tests/alloc-bucket/detect.test \
 	tests/alloc-bucket/overflow.test \
 	tests/alloc-bucket/rss_fall.test \
 	tests/alloc-bucket/threads64.test
-EXTRA_DIST += \
-	tests/alloc-bucket/churn.test \
-	tests/alloc-bucket/detect.test \
-	tests/alloc-bucket/overflow.test \
-	tests/alloc-bucket/rss_fall.test \
-	tests/alloc-bucket/threads64.test
+TESTS += $(BUCKET_TESTS)
+EXTRA_DIST += $(BUCKET_TESTS)
