@@ -55,17 +55,18 @@ void *_ha_malloc(size_t size)
 }
 
 /* The span of a small block p after the always-on checks, with the block's
- * index in *idx; NULL when p lies in no segment (it may be a large block). */
-static inline bucket_span_t *small_lookup(const void *p, size_t *idx)
+ * index in *idx; NULL when p lies in no segment (it may be a large block).
+ * `what` names the failure ("invalid free", ...). */
+static inline bucket_span_t *small_lookup(const void *p, size_t *idx, const char *what)
 {
     uintptr_t a = (uintptr_t)p;
     if (HA_UNLIKELY(!_bucket_seg_contains(a)))
         return NULL;
     bucket_span_t *span = bucket_span_of(a);
-    BUCKET_CHECK(span != NULL && span->magic == BUCKET_SPAN_MAGIC, "invalid pointer", p);
+    BUCKET_CHECK(span != NULL && span->magic == BUCKET_SPAN_MAGIC, what, p);
     uintptr_t off = a - span->base;
     size_t i = bucket_block_index(off, span->recip);
-    BUCKET_CHECK(i < span->capacity && i * span->size == off, "invalid pointer", p);
+    BUCKET_CHECK(i < span->capacity && i * span->size == off, what, p);
     *idx = i;
     return span;
 }
@@ -79,7 +80,7 @@ static HA_NOINLINE void free_not_small(void *p)
 void _ha_free(void *p)
 {
     size_t idx;
-    bucket_span_t *span = small_lookup(p, &idx);
+    bucket_span_t *span = small_lookup(p, &idx, "invalid free");
     if (HA_UNLIKELY(span == NULL)) {
         free_not_small(p);
         return;
@@ -116,11 +117,11 @@ void *_ha_calloc(size_t size)
 size_t _ha_usable_size(const void *p)
 {
     size_t idx;
-    bucket_span_t *span = small_lookup(p, &idx);
+    bucket_span_t *span = small_lookup(p, &idx, "malloc_usable_size of an invalid pointer");
     if (span != NULL)
         return span->size;
     size_t n = _bucket_large_usable(p);
-    BUCKET_CHECK(n != 0, "invalid pointer", p);
+    BUCKET_CHECK(n != 0, "malloc_usable_size of an invalid pointer", p);
     return n;
 }
 
@@ -139,7 +140,7 @@ static void *realloc_move(void *p, size_t old, size_t size)
 void *_ha_realloc(void *p, size_t size)
 {
     size_t idx;
-    bucket_span_t *span = small_lookup(p, &idx);
+    bucket_span_t *span = small_lookup(p, &idx, "invalid realloc");
     if (span != NULL) {
         if (span->owner == _bucket_tl_heap)
             BUCKET_CHECK(!(span->free_bits[idx >> 6] & (1ull << (idx & 63))),
