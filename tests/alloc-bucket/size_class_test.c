@@ -6,7 +6,7 @@
  * the right block for every byte offset of a span. */
 #include <stdio.h>
 
-#include "alloc/bucket/bucket.h"
+#include "alloc/bucket/size_class.h"
 #include "tests/tap.h"
 
 static int check_table(void)

@@ -27,8 +27,6 @@
 #include "alloc/common/lock.h"
 
 /* ---- geometry ---- */
-#define BUCKET_SLOT_SHIFT   16                          /* 64 KiB slots */
-#define BUCKET_SLOT_SIZE    ((size_t)1 << BUCKET_SLOT_SHIFT)
 #define BUCKET_SEG_SHIFT    22                          /* 4 MiB segments */
 #define BUCKET_SEG_SIZE     ((size_t)1 << BUCKET_SEG_SHIFT)
 #define BUCKET_SEG_MASK     (BUCKET_SEG_SIZE - 1)
@@ -38,33 +36,7 @@
 #define BUCKET_LAST_SLOT    62                          /* last data slot */
 #define BUCKET_PAGE         4096u
 
-/* ---- size classes (size_class.c) ---- */
-#define BUCKET_NCLASS       48                          /* 16 B .. 128 KiB */
-#define BUCKET_SMALL_MAX    ((size_t)128 << 10)         /* largest class */
-#define BUCKET_MAX_BLOCKS   4096                        /* 64 KiB / 16 B */
-#define BUCKET_BITMAP_WORDS (BUCKET_MAX_BLOCKS / 64)
-#define BUCKET_RECIP_SHIFT  40                          /* see bucket_block_index */
-
-/* Static description of one size class. */
-typedef struct bucket_class {
-    uint32_t size;              /* block size in bytes (multiple of 16) */
-    uint32_t slots;             /* 64 KiB slots per span of this class */
-    uint32_t capacity;          /* blocks per span */
-    uint64_t recip;             /* ceil(2^40 / size), for division by size */
-} bucket_class_t;
-
-extern const bucket_class_t _bucket_classes[BUCKET_NCLASS];
-
-/* The class of a request of `size` bytes (size <= BUCKET_SMALL_MAX): 16-byte
- * steps up to 128, then four steps per power of two. */
-static inline unsigned bucket_size_class(size_t size)
-{
-    if (size <= 128)
-        return size == 0 ? 0 : (unsigned)((size - 1) >> 4);
-    size_t m = size - 1;
-    unsigned b = 63u - (unsigned)__builtin_clzl(m);    /* 2^b <= m < 2^(b+1) */
-    return 8u + (b - 7u) * 4u + (unsigned)((m >> (b - 2)) & 3u);
-}
+#include "alloc/bucket/size_class.h"
 
 /* ---- spans and segments ---- */
 enum bucket_span_state {
@@ -119,13 +91,6 @@ typedef struct bucket_segment {
 
 _Static_assert(sizeof(bucket_segment_t) <= BUCKET_META_SLOTS * BUCKET_SLOT_SIZE - BUCKET_PAGE,
                "segment header must leave room for its guard page");
-
-/* Index of the block at offset `off` of a span with the given reciprocal: exact
- * for off < 2^21 and size < 2^18, since off * size < 2^40. */
-static inline size_t bucket_block_index(uintptr_t off, uint64_t recip)
-{
-    return (size_t)((off * recip) >> BUCKET_RECIP_SHIFT);
-}
 
 /* segment.c */
 bool _bucket_seg_contains(uintptr_t addr);

@@ -10,6 +10,7 @@ src_alloc_bucket_libhusky_bucket_la_SOURCES = \
 	src/alloc/bucket/remote_free.c \
 	src/alloc/bucket/segment.c \
 	src/alloc/bucket/size_class.c \
+	src/alloc/bucket/size_class.h \
 	src/alloc/bucket/thread_cache.c
 src_alloc_bucket_libhusky_bucket_la_CFLAGS = $(ALLOC_CFLAGS)
 src_alloc_bucket_libhusky_bucket_la_LDFLAGS = $(PRELOAD_LDFLAGS)

@@ -12,7 +12,7 @@
  * slots for eight blocks or more.  The tail of a span that no whole block fills
  * is never touched, so it costs address space and no memory.
  */
-#include "alloc/bucket/bucket.h"
+#include "alloc/bucket/size_class.h"
 
 /* size, slots per span, blocks per span, ceil(2^40 / size) */
 const bucket_class_t _bucket_classes[BUCKET_NCLASS] = {
