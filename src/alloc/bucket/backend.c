@@ -60,7 +60,7 @@ void *_ha_malloc(size_t size)
 static inline bucket_span_t *small_lookup(const void *p, size_t *idx, const char *what)
 {
     uintptr_t a = (uintptr_t)p;
-    if (HA_UNLIKELY(!_bucket_seg_contains(a)))
+    if (HA_UNLIKELY(!bucket_seg_contains(a)))
         return NULL;
     bucket_span_t *span = bucket_span_of(a);
     BUCKET_CHECK(span != NULL && span->magic == BUCKET_SPAN_MAGIC, what, p);

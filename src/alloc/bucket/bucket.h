@@ -93,7 +93,21 @@ _Static_assert(sizeof(bucket_segment_t) <= BUCKET_META_SLOTS * BUCKET_SLOT_SIZE 
                "segment header must leave room for its guard page");
 
 /* segment.c */
-bool _bucket_seg_contains(uintptr_t addr);
+#define BUCKET_MAP_BITS     (47 - BUCKET_SEG_SHIFT)     /* 47-bit user space */
+#define BUCKET_MAP_WORDS    ((size_t)1 << (BUCKET_MAP_BITS - 6))
+extern _Atomic uint64_t _bucket_seg_map[BUCKET_MAP_WORDS];  /* 1 bit per segment */
+
+/* True when addr lies in one of bucket's segments; reads only the map, so a
+ * foreign pointer is never dereferenced. */
+static inline bool bucket_seg_contains(uintptr_t addr)
+{
+    uintptr_t i = addr >> BUCKET_SEG_SHIFT;
+    if (HA_UNLIKELY(i >= ((uintptr_t)1 << BUCKET_MAP_BITS)))
+        return false;
+    uint64_t w = atomic_load_explicit(&_bucket_seg_map[i >> 6], memory_order_relaxed);
+    return (w >> (i & 63)) & 1;
+}
+
 bucket_span_t *_bucket_span_acquire(unsigned slots);
 void _bucket_span_release(bucket_span_t *span);
 void _bucket_pool_maintain(void);

@@ -16,15 +16,13 @@
 
 #define BUCKET_PURGE_DELAY_NS  (250ull * 1000 * 1000)   /* dirty slot lifetime */
 #define BUCKET_DIRTY_MAX       64u                     /* dirty slots (4 MiB) */
-#define BUCKET_MAP_BITS        (47 - BUCKET_SEG_SHIFT)  /* 47-bit user space */
-#define BUCKET_MAP_WORDS       ((size_t)1 << (BUCKET_MAP_BITS - 6))
 
 /* The slots no span ever gets: the header and the trailing guard. */
 #define BUCKET_RESERVED_MASK   (((1ull << BUCKET_META_SLOTS) - 1) | (1ull << 63))
 
 static ha_lock_t pool_lock;
 static bucket_segment_t *segments;                      /* newest first */
-static _Atomic uint64_t seg_map[BUCKET_MAP_WORDS];      /* 1 bit per 4 MiB */
+_Atomic uint64_t _bucket_seg_map[BUCKET_MAP_WORDS];     /* 1 bit per 4 MiB */
 static uint32_t dirty_slots;                            /* total dirty slots */
 
 static struct {
@@ -33,15 +31,6 @@ static struct {
     uint64_t released;          /* spans given back */
     uint64_t purged_slots;      /* slots whose pages went back to the kernel */
 } pool_stats;
-
-bool _bucket_seg_contains(uintptr_t addr)
-{
-    uintptr_t i = addr >> BUCKET_SEG_SHIFT;
-    if (HA_UNLIKELY(i >= ((uintptr_t)1 << BUCKET_MAP_BITS)))
-        return false;
-    uint64_t w = atomic_load_explicit(&seg_map[i >> 6], memory_order_relaxed);
-    return (w >> (i & 63)) & 1;
-}
 
 void _bucket_pool_lock(void)
 {
@@ -75,7 +64,7 @@ static bucket_segment_t *segment_new(void)
     seg->magic = BUCKET_SEG_MAGIC;
     seg->used_mask = BUCKET_RESERVED_MASK;
     uintptr_t i = (uintptr_t)m >> BUCKET_SEG_SHIFT;
-    atomic_fetch_or(&seg_map[i >> 6], 1ull << (i & 63));
+    atomic_fetch_or(&_bucket_seg_map[i >> 6], 1ull << (i & 63));
     return seg;
 }
 
