@@ -124,6 +124,10 @@ static inline bucket_span_t *bucket_span_of(uintptr_t addr)
                                 memory_order_acquire);
 }
 
+/* span.c */
+void _bucket_span_init(bucket_span_t *span, unsigned cls, struct bucket_heap *heap);
+void *_bucket_span_take(bucket_span_t *span);
+
 /* ---- heaps (thread_cache.c) ---- */
 
 /* A thread's cache: the spans it allocates from.  cur[c] is never NULL (an

@@ -11,6 +11,7 @@ src_alloc_bucket_libhusky_bucket_la_SOURCES = \
 	src/alloc/bucket/segment.c \
 	src/alloc/bucket/size_class.c \
 	src/alloc/bucket/size_class.h \
+	src/alloc/bucket/span.c \
 	src/alloc/bucket/thread_cache.c
 src_alloc_bucket_libhusky_bucket_la_CFLAGS = $(ALLOC_CFLAGS)
 src_alloc_bucket_libhusky_bucket_la_LDFLAGS = $(PRELOAD_LDFLAGS)

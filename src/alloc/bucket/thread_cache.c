@@ -65,46 +65,6 @@ static void partial_unlink(bucket_heap_t *heap, bucket_span_t *span)
     span->in_partial = 0;
 }
 
-/* Cuts a fresh span into blocks of class cls owned by heap, then publishes it
- * in the slot table so free() can find it. */
-static void span_init(bucket_span_t *span, unsigned cls, bucket_heap_t *heap)
-{
-    const bucket_class_t *c = &_bucket_classes[cls];
-    unsigned words = (c->capacity + 63) / 64;
-    span->cls = (uint8_t)cls;
-    span->size = c->size;
-    span->capacity = c->capacity;
-    span->recip = c->recip;
-    span->nfree = c->capacity;
-    span->hint = 0;
-    span->owner = heap;
-    span->in_partial = 0;
-    span->next = span->prev = span->remote_next = NULL;
-    atomic_store_explicit(&span->remote_flag, 0, memory_order_relaxed);
-    memset(span->free_bits, 0xff, (words - 1) * sizeof(uint64_t));
-    unsigned tail = c->capacity - (words - 1) * 64;
-    span->free_bits[words - 1] = tail == 64 ? ~0ull : (1ull << tail) - 1;
-    memset(&span->free_bits[words], 0, (BUCKET_BITMAP_WORDS - words) * sizeof(uint64_t));
-    span->state = BUCKET_SPAN_SMALL;
-    span->magic = BUCKET_SPAN_MAGIC;
-    bucket_segment_t *seg = (bucket_segment_t *)(span->base & ~(uintptr_t)BUCKET_SEG_MASK);
-    unsigned first = (unsigned)((span->base - (uintptr_t)seg) >> BUCKET_SLOT_SHIFT);
-    for (unsigned i = first; i < first + span->slots; i++)
-        atomic_store_explicit(&seg->slot_span[i], span, memory_order_release);
-}
-
-/* Takes the first free block of a span with nfree > 0. */
-static void *span_take(bucket_span_t *span)
-{
-    while (span->free_bits[span->hint] == 0)
-        span->hint++;
-    uint64_t w = span->free_bits[span->hint];
-    span->free_bits[span->hint] = w & (w - 1);
-    span->nfree--;
-    size_t idx = (size_t)span->hint * 64 + (unsigned)__builtin_ctzll(w);
-    return (void *)(span->base + idx * span->size);
-}
-
 /* The fast path found no free bit at cur's hint: finish cur if it has blocks
  * left, otherwise switch to another span of the class (merging remote frees
  * first), or to a fresh one from the pool. */
@@ -112,7 +72,7 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
 {
     bucket_span_t *span = heap->cur[cls];
     if (span->nfree > 0)
-        return span_take(span);
+        return _bucket_span_take(span);
     heap->cur[cls] = &_bucket_empty_span;               /* a full span sits in no list */
     if (atomic_load_explicit(&heap->remote, memory_order_relaxed) != NULL)
         _bucket_remote_collect(heap);
@@ -123,11 +83,11 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
         span = _bucket_span_acquire(_bucket_classes[cls].slots);
         if (span == NULL)
             return NULL;
-        span_init(span, cls, heap);
+        _bucket_span_init(span, cls, heap);
         heap->spans_taken++;
     }
     heap->cur[cls] = span;
-    return span_take(span);
+    return _bucket_span_take(span);
 }
 
 /* Called by the owner when a free or a merge made a span go from full to not
