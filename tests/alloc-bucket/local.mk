@@ -30,6 +30,7 @@ tests_alloc_bucket_threads64_LDFLAGS = $(BUCKET_PTHREAD)
 BUCKET_TESTS = \
 	tests/alloc-bucket/bucket-api.test \
 	tests/alloc-bucket/bucket-realprog.test \
+	tests/alloc-bucket/bucket-replay.test \
 	tests/alloc-bucket/bucket-stress.test \
 	tests/alloc-bucket/churn.test \
 	tests/alloc-bucket/detect.test \
