@@ -38,4 +38,4 @@ names(col) = system(sprintf("awk -F, 'NR==1{for(i=1;i<=NF;i++)if($i==\"%s\")c=i;
 
 # Panel grid for n charts in one image.
 grid_cols(n) = (n <= 1) ? 1 : (n <= 4) ? 2 : 3
-grid_rows(n) = int((n + grid_cols(n) - 1) / grid_cols(n))
+grid_rows(n) = (n < 1) ? 1 : int((n + grid_cols(n) - 1) / grid_cols(n))
