@@ -71,3 +71,5 @@ clean-local: clean-local-workloads
 clean-local-workloads:
 	-rm -rf demo bench
 PHONY_TARGETS += clean-local-workloads
+
+EXTRA_DIST += docs/huskygen.md docs/charts.md docs/benchmarks/workloads.md
