@@ -50,9 +50,10 @@ fi
 for w in "server 4 200000" "producer-consumer 4 100000" "media-pipeline 3 400" \
          "random-mix 2 150000" "realloc-grow 2 100000" "seed001-frag 1 40000"; do
     set -- $w
-    step "generating $1 ($2 threads, $3 allocations)"
+    th="$2 threads"; [ "$2" = 1 ] && th="1 thread"
+    step "generating $1 ($th, $3 allocations)"
     huskygen "$1" --threads "$2" --ops "$3" --seed 1 -q -o "$out/traces/$1.htr"
-    echo "Synthetic (huskygen): $1, $2 threads, $3 allocations." >> "$out/notes.txt"
+    echo "Synthetic (huskygen): $1, $th, $3 allocations." >> "$out/notes.txt"
 done
 
 # ---- 3. replay ----
