@@ -8,7 +8,7 @@
 #   3. throughput scaling: M ops/s per workload and allocator at each count.
 # Cells of runs that did not end "ok" show their status.
 #   awk -F, -f plots/bench-tables.awk bench/results.csv > tables.md
-function wname(s) { sub(/.*\//, "", s); sub(/\.htr$/, "", s); sub(/-t[0-9]+$/, "", s); return s }
+function wname(s) { sub(/\/+$/, "", s); sub(/.*\//, "", s); sub(/\.htr$/, "", s); sub(/-t[0-9]+$/, "", s); return s }
 function add(list, v) { if (!((list, v) in seen_)) { seen_[list, v] = 1; items[list, ++nitems[list]] = v } }
 function row_head(   j, s) {
     s = "| workload |"; for (j = 1; j <= nitems["a"]; j++) s = s " " items["a", j] " |"; print s

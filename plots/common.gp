@@ -31,10 +31,12 @@ acol(n, i) = (n eq "glibc") ? "#4e79a7" : (n eq "jemalloc") ? "#f28e2b" : \
 # pivot(args): the shell command that runs pivot.awk on `in` with args.
 pivot(args) = sprintf("awk %s -f '%s/pivot.awk' '%s'", args, here, in)
 # header(args): the pivoted header's cells, space-separated.
-header(args) = system(pivot(args) . " | head -n 1 | tr ',' ' '")
+header(args) = system(pivot(args) . " | sed -n '1p' | tr ',' ' '")
 # names(col): the distinct values of a column of `in`, space-separated.
+# Trace names lose their folders and .htr suffix, as in pivot.awk.
 names(col) = system(sprintf("awk -F, 'NR==1{for(i=1;i<=NF;i++)if($i==\"%s\")c=i;next}" . \
-    " c && !s[$c]++ {printf \"%%s \", $c}' '%s'", col, in))
+    " c {v=$c; if (\"%s\"==\"trace\") {sub(/\\/+$/,\"\",v); sub(/.*\\//,\"\",v);" . \
+    " sub(/\\.htr$/,\"\",v)} if (!s[v]++) printf \"%%s \", v}' '%s'", col, col, in))
 
 # Panel grid for n charts in one image.
 grid_cols(n) = (n <= 1) ? 1 : (n <= 4) ? 2 : 3

@@ -16,6 +16,7 @@ set multiplot layout grid_rows(n), grid_cols(n) \
     title sprintf("Latency per call, %s percentile (sampled; lower is better)", pname)
 set ylabel sprintf("%s ns", pname)
 set logscale y
+set offsets 0, 0, graph 0.35, 0
 set style data histograms
 set style histogram clustered gap 1
 set key top right font ",8"

@@ -11,12 +11,16 @@
 # then shows 1); when a row has no A the row's first column is used instead.
 # scale multiplies every cell.  The header's first cell is colname (default:
 # the row column's name).  Rows and columns keep their first-seen order.
+# Trace names lose their folders and .htr suffix (tname).
+# A trace's display name: no folders, no .htr (huskyreplay names traces by
+# the path it was given).
+function tname(s) { sub(/\/+$/, "", s); sub(/.*\//, "", s); sub(/\.htr$/, "", s); return s }
 function cond(spec,   k, v, i) {
     if (spec == "") return 1
     i = index(spec, "=")
     k = substr(spec, 1, i - 1); v = substr(spec, i + 1)
     if (!(k in ix)) { print "pivot.awk: no column " k > "/dev/stderr"; exit 2 }
-    return $(ix[k]) == v
+    return (k == "trace" ? tname($(ix[k])) : $(ix[k])) == v
 }
 BEGIN { FS = ","; if (scale == "") scale = 1 }
 NR == 1 {
@@ -30,6 +34,8 @@ NR == 1 {
 !cond(where) || !cond(where2) { next }
 {
     r = $(ix[row]); c = $(ix[col])
+    if (row == "trace") r = tname(r)
+    if (col == "trace") c = tname(c)
     if (!(r in rseen)) { rseen[r] = 1; rows[++nr] = r }
     if (!(c in cseen)) { cseen[c] = 1; cols[++nc] = c }
     if ($(ix[val]) != "") cell[r, c] = $(ix[val]) + 0

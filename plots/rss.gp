@@ -16,6 +16,7 @@ set xlabel "trace progress"
 set ylabel "MiB"
 set xrange [0:1]
 set yrange [0:*]
+set offsets 0, 0, graph 0.3, 0
 set key top left font ",8"
 do for [k=1:n] {
     t = word(traces, k)

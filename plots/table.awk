@@ -3,12 +3,13 @@
 # in MiB, ratios against the first allocator of each trace.
 #   awk -F, [-v html=1] -f plots/table.awk summary.csv
 function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); return s }
+function tname(s) { sub(/\/+$/, "", s); sub(/.*\//, "", s); sub(/\.htr$/, "", s); return s }
 function cell(v, tag) { return "<" tag ">" esc(v) "</" tag ">" }
 function num(v, fmt) { return v == "" ? "-" : sprintf(fmt, v) }
 BEGIN { FS = "," }
 NR == 1 {
     for (i = 1; i <= NF; i++) ix[$i] = i
-    n = split("trace allocator status wall_ms time_ratio Mops_per_s peak_rss_MiB peak_live_MiB fragmentation", head, " ")
+    n = split("trace allocator status wall_ms time_ratio ops_per_s peak_rss_MiB peak_live_MiB fragmentation", head, " ")
     if (html) {
         line = "<tr>"; for (i = 1; i <= n; i++) line = line cell(head[i], "th"); print line "</tr>"
     } else {
@@ -18,10 +19,10 @@ NR == 1 {
 }
 {
     ok = ($(ix["status"]) == "ok")
-    v[1] = $(ix["trace"]); v[2] = $(ix["allocator"]); v[3] = $(ix["status"])
+    v[1] = tname($(ix["trace"])); v[2] = $(ix["allocator"]); v[3] = $(ix["status"])
     v[4] = ok ? num($(ix["wall_s"]) * 1000, "%.1f") : "-"
     v[5] = ok ? num($(ix["time_ratio"]), "%.2f") : "-"
-    v[6] = ok ? num($(ix["ops_per_s"]) / 1e6, "%.2f") : "-"
+    v[6] = ok ? num($(ix["ops_per_s"]), "%.0f") : "-"
     v[7] = ok ? num($(ix["peak_rss_kb"]) / 1024, "%.1f") : "-"
     v[8] = num($(ix["peak_live_kb"]) / 1024, "%.1f")
     v[9] = ok ? num($(ix["fragmentation"]), "%.2f") : "-"

@@ -47,7 +47,7 @@ fi
 
 # ---- 2. synthetic workloads ----
 # name threads ops: sized so that the whole demo stays within minutes
-for w in "server 4 200000" "producer-consumer 4 100000" "media-pipeline 3 400" \
+for w in "server 4 200000" "producer-consumer 4 100000" "media-pipeline 3 200" \
          "random-mix 2 150000" "realloc-grow 2 100000" "seed001-frag 1 40000"; do
     set -- $w
     th="$2 threads"; [ "$2" = 1 ] && th="1 thread"
