@@ -31,7 +31,8 @@ mkdir -p "$out/traces" "$out/runs"
 for w in $workloads; do
     min=$(huskygen --list | awk -v w="$w" '$1 == w { sub("threads>=", "", $2); print $2 }')
     n=$ops
-    [ "$w" = media-pipeline ] && n=$((ops / 250))
+    # media-pipeline: each allocation is 100 KiB-8 MiB of touched pages
+    [ "$w" = media-pipeline ] && n=$((ops / 1000))
     for t in $threads; do
         [ "$t" -ge "${min:-1}" ] || continue
         huskygen "$w" --threads "$t" --ops "$n" --seed 1 -q -o "$out/traces/$w-t$t.htr"
@@ -56,7 +57,7 @@ k=0
 start=$(date +%s)
 while read -r name t path; do
     k=$((k + 1))
-    echo "bench: [$k/$total] $name, ${t} threads, $allocs, $runs runs ($(($(date +%s) - start)) s so far)"
+    echo "bench: [$k/$total] $name, threads: $t, $allocs, $runs runs ($(($(date +%s) - start)) s so far)"
     d="$out/runs/$name-t$t"
     mkdir -p "$d"
     huskyreplay -a "$allocs" -n "$runs" --timeout 300 --plot "$d" "$path" \
