@@ -57,6 +57,9 @@ struct gen_workload {
 
 /* ---- gen_core.c ---- */
 void gen_init(struct gen *g, uint64_t seed, uint32_t threads, uint64_t ops);
+void gen_set_writer(struct gen *g, struct htr_writer *w);
+void *gen_xcalloc(size_t n, size_t size);
+void *gen_xrealloc(void *p, size_t n, size_t size);
 void gen_fini(struct gen *g);
 uint64_t gen_rand(struct gen *g);
 uint64_t gen_uniform(struct gen *g, uint64_t lo, uint64_t hi);

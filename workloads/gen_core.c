@@ -3,6 +3,7 @@
  * command line always writes the same trace. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,42 @@ int gen_chance(struct gen *g, unsigned percent)
     return gen_rand(g) % 100 < percent;
 }
 
+/* ---- memory of the generator itself ---- */
+
+/* The writer of the trace being generated, so that running out of memory
+ * can drop the temporary file instead of leaving it behind. */
+static struct htr_writer *cur_writer;
+
+void gen_set_writer(struct gen *g, struct htr_writer *w)
+{
+    g->w = w;
+    cur_writer = w;
+}
+
+static void out_of_memory(size_t bytes)
+{
+    if (cur_writer)
+        htr_writer_abort(cur_writer);
+    fprintf(stderr, "huskygen: out of memory (%zu bytes); try a smaller --ops\n", bytes);
+    exit(1);
+}
+
+void *gen_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        out_of_memory(n * size);
+    return p;
+}
+
+void *gen_xrealloc(void *p, size_t n, size_t size)
+{
+    void *q = realloc(p, (n ? n : 1) * size);
+    if (!q)
+        out_of_memory(n * size);
+    return q;
+}
+
 /* ---- the model allocator ---- */
 
 /* Free blocks of one block size, used last-in first-out like most heaps. */
@@ -125,9 +162,7 @@ static struct gen_bin *bin_get(struct gen *g, size_t bsize)
     HASH_FIND(hh, g->bins, &bsize, sizeof bsize, b);
     if (b)
         return b;
-    b = calloc(1, sizeof *b);
-    if (!b)
-        abort();
+    b = gen_xcalloc(1, sizeof *b);
     b->bsize = bsize;
     HASH_ADD(hh, g->bins, bsize, sizeof b->bsize, b);
     return b;
@@ -156,9 +191,7 @@ static void model_free(struct gen *g, uintptr_t base, size_t bsize)
     struct gen_bin *b = bin_get(g, bsize);
     if (b->n == b->cap) {
         b->cap = b->cap ? b->cap * 2 : 64;
-        b->free = realloc(b->free, b->cap * sizeof *b->free);
-        if (!b->free)
-            abort();
+        b->free = gen_xrealloc(b->free, b->cap, sizeof *b->free);
     }
     b->free[b->n++] = base;
 }

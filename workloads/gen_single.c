@@ -8,14 +8,6 @@
 
 #include "workloads/gen.h"
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
-
 /* ---- seed004-ints ---- */
 
 /* Seed 004's benchmark: n int-sized mallocs, then all the frees, in the
@@ -23,7 +15,7 @@ static void *xcalloc(size_t n, size_t size)
 void gen_seed004_ints(struct gen *g)
 {
     uint64_t n = g->ops;
-    struct gen_obj *xs = xcalloc(n, sizeof *xs);
+    struct gen_obj *xs = gen_xcalloc(n, sizeof *xs);
     gen_start_all(g);
     for (uint64_t i = 0; i < n; i++)
         gen_malloc(g, (uint32_t)(i % g->threads), sizeof(int), &xs[i]);
@@ -44,7 +36,7 @@ void gen_seed004_ints(struct gen *g)
  * between live objects.  Survivors live for FRAG_WINDOW rounds. */
 void gen_seed001_frag(struct gen *g)
 {
-    struct gen_obj (*win)[FRAG_ROUND + 1] = xcalloc(FRAG_WINDOW, sizeof *win);
+    struct gen_obj (*win)[FRAG_ROUND + 1] = gen_xcalloc(FRAG_WINDOW, sizeof *win);
     gen_start_all(g);
     for (uint64_t round = 0; gen_allocs(g) < g->ops; round++) {
         struct gen_obj *xs = win[round % FRAG_WINDOW];
@@ -84,9 +76,7 @@ static void heap_push(struct mix_heap *h, const struct mix_item *it)
 {
     if (h->n == h->cap) {
         h->cap = h->cap ? h->cap * 2 : 256;
-        h->a = realloc(h->a, h->cap * sizeof *h->a);
-        if (!h->a)
-            abort();
+        h->a = gen_xrealloc(h->a, h->cap, sizeof *h->a);
     }
     size_t i = h->n++;
     while (i && h->a[(i - 1) / 2].death > it->death) {
@@ -137,7 +127,7 @@ static void mix_alloc(struct gen *g, uint32_t t, struct gen_obj *o)
  * until the end) or reallocs one of its live objects. */
 void gen_random_mix(struct gen *g)
 {
-    struct mix_heap *heaps = xcalloc(g->threads, sizeof *heaps);
+    struct mix_heap *heaps = gen_xcalloc(g->threads, sizeof *heaps);
     gen_start_all(g);
     for (uint64_t step = 0; gen_allocs(g) < g->ops; step++) {
         uint32_t t = (uint32_t)gen_uniform(g, 0, g->threads - 1);
@@ -200,9 +190,9 @@ static void grow_finish(struct gen *g, uint32_t t, struct grow_builder *b,
 void gen_realloc_grow(struct gen *g)
 {
     uint32_t nt = g->threads;
-    struct grow_builder *bs = xcalloc((size_t)nt * GROW_BUILDERS, sizeof *bs);
-    struct gen_obj *keep = xcalloc((size_t)nt * GROW_KEEP, sizeof *keep);
-    uint64_t *kept = xcalloc(nt, sizeof *kept);
+    struct grow_builder *bs = gen_xcalloc((size_t)nt * GROW_BUILDERS, sizeof *bs);
+    struct gen_obj *keep = gen_xcalloc((size_t)nt * GROW_KEEP, sizeof *keep);
+    uint64_t *kept = gen_xcalloc(nt, sizeof *kept);
     gen_start_all(g);
     while (gen_allocs(g) < g->ops) {
         uint32_t t = (uint32_t)gen_uniform(g, 0, nt - 1);

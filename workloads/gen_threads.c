@@ -9,14 +9,6 @@
 
 #include "workloads/gen.h"
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
-
 /* A bounded FIFO of objects handed from one thread to another. */
 struct fifo {
     struct gen_obj *a;         /* ring of cap slots */
@@ -25,7 +17,7 @@ struct fifo {
 
 static void fifo_init(struct fifo *q, size_t cap)
 {
-    q->a = xcalloc(cap, sizeof *q->a);
+    q->a = gen_xcalloc(cap, sizeof *q->a);
     q->cap = cap;
     q->head = q->n = 0;
 }
@@ -113,7 +105,7 @@ void gen_server(struct gen *g)
         slots = 1024;
     if (slots < 16)
         slots = 16;
-    struct gen_obj *set = xcalloc((size_t)nt * slots, sizeof *set);
+    struct gen_obj *set = gen_xcalloc((size_t)nt * slots, sizeof *set);
     gen_start_all(g);
     for (size_t i = 0; i < (size_t)nt * slots && gen_allocs(g) < g->ops; i++)
         gen_malloc(g, (uint32_t)(i % nt), gen_uniform(g, 16, 1024), &set[i]);
@@ -146,7 +138,7 @@ void gen_server(struct gen *g)
 void gen_producer_consumer(struct gen *g)
 {
     uint32_t nt = g->threads, nc = nt / 2, np = nt - nc;
-    struct fifo *qs = xcalloc(nc, sizeof *qs);
+    struct fifo *qs = gen_xcalloc(nc, sizeof *qs);
     for (uint32_t c = 0; c < nc; c++)
         fifo_init(&qs[c], PC_QUEUE);
     gen_start_all(g);
@@ -192,8 +184,8 @@ void gen_producer_consumer(struct gen *g)
 void gen_false_sharing(struct gen *g)
 {
     uint32_t nw = g->threads - 1;
-    struct fifo *passive = xcalloc(nw, sizeof *passive);
-    struct gen_obj *own = xcalloc((size_t)nw * FS_OWN, sizeof *own);
+    struct fifo *passive = gen_xcalloc(nw, sizeof *passive);
+    struct gen_obj *own = gen_xcalloc((size_t)nw * FS_OWN, sizeof *own);
     for (uint32_t w = 0; w < nw; w++)
         fifo_init(&passive[w], FS_PASSIVE);
     gen_start_all(g);

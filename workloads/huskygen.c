@@ -144,7 +144,7 @@ int main(int argc, char **argv)
                                     a.seed_arg);
     struct gen g;
     gen_init(&g, (uint64_t)a.seed_arg, threads, (uint64_t)a.ops_arg);
-    g.w = open_trace(a.output_arg, cmd, cmd_len, &g.err);
+    gen_set_writer(&g, open_trace(a.output_arg, cmd, cmd_len, &g.err));
     if (!g.w) {
         fprintf(stderr, "huskygen: %s\n", g.err.msg);
         rc = 1;
