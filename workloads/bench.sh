@@ -40,7 +40,7 @@ for w in $workloads; do
     done
 done
 if huskytrace record --help >/dev/null 2>&1; then
-    for r in python sort gcc; do
+    for r in python gcc perl; do
         if sh "$src/workloads/recipes/record.sh" "$r" "$out/traces/$r" >/dev/null; then
             echo "$r rec $out/traces/$r" >> "$out/jobs"
         else

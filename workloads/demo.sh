@@ -24,7 +24,7 @@ mkdir -p "$out/traces"
 # ---- 1. real programs ----
 recorded=0
 if huskytrace record --help >/dev/null 2>&1; then
-    for r in python sort gcc; do
+    for r in python gcc perl; do
         step "recording $r: $(sh "$src/workloads/recipes/record.sh" list | sed -n "s/^$r  *//p")"
         if sh "$src/workloads/recipes/record.sh" "$r" "$out/traces/$r" >/dev/null; then
             recorded=$((recorded + 1))

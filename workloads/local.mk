@@ -41,7 +41,11 @@ WORKLOAD_FILES = \
 	workloads/recipes/record.sh \
 	workloads/recipes/py_job.py
 EXTRA_DIST += $(WORKLOAD_FILES) $(WORKLOAD_SAMPLES)
-WORKLOAD_SAMPLES =
+WORKLOAD_SAMPLES = \
+	workloads/samples/ls-usr-lib.htr \
+	workloads/samples/python3-json.htr \
+	workloads/samples/perl-hash.htr
+EXTRA_DIST += workloads/samples/README.md
 dist_pkgdata_DATA += $(WORKLOAD_SAMPLES)
 
 # `make demo`: records real programs, generates synthetic workloads, replays
