@@ -16,3 +16,5 @@ check_PROGRAMS += tests/trace/compact
 tests_trace_compact_SOURCES = tests/trace/compact.c
 tests_trace_compact_LDADD = src/trace/libhtr.la
 TESTS += tests/trace/compact
+TESTS += tests/trace/badinput.test
+EXTRA_DIST += tests/trace/badinput.test
