@@ -10,26 +10,6 @@
 #include "tools/cmdline_dump.h"
 #include "tools/tools.h"
 
-/* Prints the command line with NULs as spaces and anything unprintable
- * escaped, so it stays on one comment line. */
-static void print_cmdline(const char *cmd, uint32_t len)
-{
-    printf("# cmdline:");
-    if (len)
-        putchar(' ');
-    for (uint32_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)cmd[i];
-        if (c == 0)
-            putchar(i + 1 < len ? ' ' : '\n');
-        else if (c < 0x20 || c >= 0x7f || c == '\\')
-            printf("\\x%02x", c);
-        else
-            putchar(c);
-    }
-    if (len == 0 || cmd[len - 1] != '\0')
-        putchar('\n');
-}
-
 static void print_header(const char *path, const struct htr_info *info)
 {
     const struct htr_file_header *h = &info->header;
@@ -37,7 +17,9 @@ static void print_header(const char *path, const struct htr_info *info)
     printf("# version %u pid %u ppid %u exec_count %u page_size %u flags 0x%x threads %u\n",
            h->version, h->pid, h->ppid, h->exec_count, h->page_size, h->flags,
            info->threads);
-    print_cmdline(info->cmdline, h->cmdline_len);
+    printf("# cmdline:%s", h->cmdline_len > 1 ? " " : "");
+    tools_put_cmdline(info->cmdline, h->cmdline_len);
+    putchar('\n');
     printf("# seq time_ns thread op args... [-> result] [caller=addr]\n");
 }
 

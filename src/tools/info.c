@@ -110,16 +110,8 @@ static int scan(const char *path, struct stats *s, struct htr_file_header *h, ch
     }
     const struct htr_info *info = htr_reader_info(r);
     *h = info->header;
-    *cmd = malloc(h->cmdline_len + 1u);
-    if (*cmd) {
+    if ((*cmd = malloc(h->cmdline_len + 1u)))
         memcpy(*cmd, info->cmdline, h->cmdline_len);
-        for (uint32_t i = 0; i < h->cmdline_len; i++)
-            if ((*cmd)[i] == '\0')
-                (*cmd)[i] = ' ';
-        (*cmd)[h->cmdline_len] = '\0';
-        for (uint32_t i = h->cmdline_len; i > 0 && (*cmd)[i - 1] == ' '; i--)
-            (*cmd)[i - 1] = '\0';
-    }
     int callers = (h->flags & HTR_F_CALLERS) != 0;
     while ((rc = htr_next(r, &ev, &err)) == 1)
         if (account(s, &live, &ev, callers)) {
@@ -237,7 +229,10 @@ static int info_one(const char *path, const struct info_args *a, struct stats *t
     if (rc == 0) {
         printf("trace: %s\n", path);
         printf("  pid: %u\n  ppid: %u\n  exec_count: %u\n", h.pid, h.ppid, h.exec_count);
-        printf("  cmdline: %s\n", cmd ? cmd : "");
+        printf("  cmdline:%s", h.cmdline_len > 1 && cmd ? " " : "");
+        if (cmd)
+            tools_put_cmdline(cmd, h.cmdline_len);
+        putchar('\n');
         print_flags(h.flags);
         print_stats(&s);
         printf("  duration_s: %.6f\n", (double)(s.last_ns - s.first_ns) / 1e9);

@@ -15,6 +15,21 @@ void tools_print_error(const struct htr_error *err)
     fprintf(stderr, "%s\n", err->msg);
 }
 
+void tools_put_cmdline(const char *cmd, uint32_t len)
+{
+    while (len > 0 && cmd[len - 1] == '\0')
+        len--;
+    for (uint32_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)cmd[i];
+        if (c == 0)
+            putchar(' ');
+        else if (c < 0x20 || c >= 0x7f || c == '\\')
+            printf("\\x%02x", c);
+        else
+            putchar(c);
+    }
+}
+
 int tools_is_dir(const char *path)
 {
     struct stat st;

@@ -50,6 +50,10 @@ void tools_inputs_free(struct tools_inputs *in);
 /* Prints a reader or writer error as its one line on stderr. */
 void tools_print_error(const struct htr_error *err);
 
+/* Prints a trace's command line on stdout on one line: arguments separated
+ * by spaces, backslashes and unprintable bytes as \xNN. */
+void tools_put_cmdline(const char *cmd, uint32_t len);
+
 /* Whether path names a folder (for commands that take one file). */
 int tools_is_dir(const char *path);
 
