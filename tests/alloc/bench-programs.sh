@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/alloc/bench-programs.sh LIB RUNS LABEL=ENV... : wall time and peak RSS
-# of real programs (python3 running tests/alloc/realprog.py, sort of a
-# 200000-line file, gcc -O2 -S, sqlite3) under each configuration, runs
+# (and user+sys CPU time, steadier on a busy machine) of real programs (python3 running tests/alloc/realprog.py, sort of a
+# 200000-line file, gcc -O2 -S, sqlite3, python3 churning 32 KiB-1 MiB
+# buffers) under each configuration, runs
 # alternating between configurations; prints medians.  A configuration is a
 # label and env words joined by commas, e.g. "glibc" (no preload),
 # "list=LD_PRELOAD=/path/libhusky-list.so",
@@ -27,29 +28,41 @@ prog() {
     python) echo "/usr/bin/python3 $src/tests/alloc/realprog.py" ;;
     sort) echo "sort $tmp/big.txt" ;;
     gcc) echo "gcc -O2 -S -o /dev/null -I$src -I$src/src -I${top_builddir:-.} $src/tests/alloc/stress.c" ;;
-    sqlite) echo "sqlite3 :memory: .read\\ $tmp/t.sql" ;;
+    midsize) echo "/usr/bin/python3 $tmp/midsize.py" ;;
     esac
 }
+cat > "$tmp/midsize.py" <<'PY'
+import random
+r = random.Random(1)
+keep = []
+for i in range(20000):
+    b = bytearray(r.randrange(1 << 15, 1 << 20))
+    keep.append(b)
+    if len(keep) > 64:
+        keep.pop(r.randrange(len(keep)))
+PY
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-printf '%-8s %-28s %9s %10s\n' program config wall_s peak_rss_kb
-for p in python sort gcc sqlite; do
+printf '%-8s %-28s %9s %9s %10s\n' program config wall_s cpu_s peak_rss_kb
+for p in ${BENCH_PROGRAMS:-python sort gcc sqlite midsize}; do
     for i in $(seq "$runs"); do
         for c in "$@"; do
             label=${c%%=*}; envs=""
             [ "$label" != "$c" ] && envs=$(echo "${c#*=}" | tr ',' ' ')
             # shellcheck disable=SC2086
             if [ $p = sqlite ]; then
-                /usr/bin/time -f "%e %M" -o "$tmp/tm" env $envs PYTHONHASHSEED=0 \
+                /usr/bin/time -f "%e %M %U %S" -o "$tmp/tm" env $envs PYTHONHASHSEED=0 \
                     sqlite3 :memory: ".read $tmp/t.sql" >/dev/null
             else
-                /usr/bin/time -f "%e %M" -o "$tmp/tm" env $envs PYTHONHASHSEED=0 $(prog $p) >/dev/null
+                /usr/bin/time -f "%e %M %U %S" -o "$tmp/tm" env $envs PYTHONHASHSEED=0 $(prog $p) >/dev/null
             fi
             tail -n 1 "$tmp/tm" >> "$tmp/$p.$label"
         done
     done
     for c in "$@"; do
         label=${c%%=*}
-        printf '%-8s %-28s %9s %10s\n' $p "$label" "$(awk '{ print $1 }' "$tmp/$p.$label" | median)" \
+        printf '%-8s %-28s %9s %9s %10s\n' $p "$label" \
+            "$(awk '{ print $1 }' "$tmp/$p.$label" | median)" \
+            "$(awk '{ print $3 + $4 }' "$tmp/$p.$label" | median)" \
             "$(awk '{ print $2 }' "$tmp/$p.$label" | median)"
     done
 done
