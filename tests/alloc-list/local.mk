@@ -4,6 +4,7 @@ TESTS += \
 	tests/alloc-list/list-units \
 	tests/alloc-list/list-api.test \
 	tests/alloc-list/list-options.test \
+	tests/alloc-list/list-replay.test \
 	tests/alloc-list/list-api-one-arena.test \
 	tests/alloc-list/list-stress.test \
 	tests/alloc-list/list-stress-one-arena.test \
@@ -12,6 +13,7 @@ TESTS += \
 EXTRA_DIST += \
 	tests/alloc-list/list-api.test \
 	tests/alloc-list/list-options.test \
+	tests/alloc-list/list-replay.test \
 	tests/alloc-list/list-api-one-arena.test \
 	tests/alloc-list/list-stress.test \
 	tests/alloc-list/list-stress-one-arena.test \
