@@ -65,7 +65,8 @@ static void test_coalesce(void)
            "the next block's footer and PINUSE describe the merged block");
     list_block_t *top = a->top;
     _list_block_free(a, b[4]);
-    tap_ok(a->top == b[4] && list_size(b[4]) == s + list_size(top), "the last block merges into the top");
+    tap_ok(a->top == b[4] && list_size(b[4]) == s + list_size(top),
+           "the last block merges into the top");
     _list_block_free(a, b[3]);
     tap_ok(a->top == b[0] && hook_bins_count(a) == 0, "everything merges back into the top");
 }
@@ -109,7 +110,8 @@ static void test_resize(void)
            "the unused part of the neighbour stays free");
     _list_block_shrink(a, b, list_request_size(40));
     tap_ok(list_size(b) == 48 && hook_is_free(list_next(b)) &&
-           list_size(list_next(b)) == 112 + 416 - 48, "shrinking in place frees and merges the tail");
+           list_size(list_next(b)) == 112 + 416 - 48,
+           "shrinking in place frees and merges the tail");
     tap_ok(!_list_block_grow(a, g, list_request_size(1 << 30)),
            "growth the neighbours cannot give is refused");
     _list_block_free(a, b);
@@ -129,7 +131,8 @@ static void test_align(void)
             bad++;
         _list_block_free(a, b);
     }
-    tap_ok(bad == 0 && hook_bins_count(a) == 0, "aligned cuts for 32 B to 64 KiB, head and tail freed");
+    tap_ok(bad == 0 && hook_bins_count(a) == 0,
+           "aligned cuts for 32 B to 64 KiB, head and tail freed");
 }
 
 static void test_trim(void)

@@ -3,6 +3,8 @@
 TESTS += \
 	tests/alloc-list/list-units \
 	tests/alloc-list/list-api.test \
+	tests/alloc-list/list-options.test \
+	tests/alloc-list/list-replay.test \
 	tests/alloc-list/list-api-one-arena.test \
 	tests/alloc-list/list-stress.test \
 	tests/alloc-list/list-stress-one-arena.test \
@@ -10,6 +12,8 @@ TESTS += \
 	tests/alloc-list/list-realprog-one-arena.test
 EXTRA_DIST += \
 	tests/alloc-list/list-api.test \
+	tests/alloc-list/list-options.test \
+	tests/alloc-list/list-replay.test \
 	tests/alloc-list/list-api-one-arena.test \
 	tests/alloc-list/list-stress.test \
 	tests/alloc-list/list-stress-one-arena.test \

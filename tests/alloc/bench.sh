@@ -43,5 +43,6 @@ printf '%-22s %12s %12s %9s\n' allocator 1_thread 2_threads speedup
 for k in glibc husky one; do
     t1=$(median <"$tmp/$k.t1"); t2=$(median <"$tmp/$k.t2")
     label=$k; [ $k = husky ] && label="$name"; [ $k = one ] && label="$name HUSKY_ARENAS=1"
-    printf '%-22s %12s %12s %9.2f\n' "$label" "$t1" "$t2" "$(echo "$t2 $t1" | awk '{ print $1 / $2 }')"
+    ratio=$(echo "$t2 $t1" | awk '{ print $1 / $2 }')
+    printf '%-22s %12s %12s %9.2f\n' "$label" "$t1" "$t2" "$ratio"
 done

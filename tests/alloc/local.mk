@@ -17,4 +17,4 @@ tests_alloc_threads_bench_SOURCES = tests/alloc/threads-bench.c
 tests_alloc_threads_bench_CFLAGS = $(NOSAN_CFLAGS) -pthread
 tests_alloc_threads_bench_LDFLAGS = -pthread
 EXTRA_DIST += tests/alloc/realprog.sh tests/alloc/realprog.py tests/alloc/README.md \
-	tests/alloc/bench.sh
+	tests/alloc/bench.sh tests/alloc/bench-programs.sh

@@ -42,7 +42,8 @@ run_both "grep -r over the source tree" grep -rn "alloc" "$top_srcdir/src"
 
 # a large generated file (about 6 MB): sort it, numerically and by text
 awk 'BEGIN { s = 7; for (i = 0; i < 200000; i++) { s = (s * 1103515245 + 12345) % 2147483648;
-     printf "%d line-%x %s\n", s % 100000, s, substr("abcdefghijklmnopqrstuvwxyz", s % 26 + 1) } }' \
+     printf "%d line-%x %s\n", s % 100000, s,
+            substr("abcdefghijklmnopqrstuvwxyz", s % 26 + 1) } }' \
     > "$TMP/big.txt"
 run_both "sort of a 200000-line file" sort "$TMP/big.txt"
 run_both "sort -n -k1,1 of the same file" sort -s -n -k1,1 "$TMP/big.txt"

@@ -1,11 +1,11 @@
 /* Arenas: one per CPU, each with its own lock and pools.
  *
- * A thread remembers its arena in a thread-local; when that arena's lock is
- * taken it asks sched_getcpu() again and moves to its CPU's arena, so threads
- * spread over the arenas as they spread over the CPUs.  The main arena (0)
- * grows the brk heap in batches of LIST_BRK_BATCH; the others, and the main
- * one once brk fails or another user moves the break, map 1 MiB-aligned
- * pools.  Memory goes back to the kernel in two ways, both with hysteresis:
+ * A thread starts on its CPU's arena (sched_getcpu) and remembers it in a
+ * thread-local; when that arena's lock is taken it moves to the first free
+ * arena, trying its current CPU's first, so threads spread over the arenas.
+ * The main arena (0) grows the brk heap in batches of LIST_BRK_BATCH; the
+ * others, and the main one once brk fails or another user moves the break,
+ * map 1 MiB-aligned pools.  Memory goes back to the kernel in two ways, both with hysteresis:
  * the top is trimmed (brk shrunk or pages madvised) once more than
  * trim_threshold bytes of it are dirty, keeping half of that; and free blocks
  * of LIST_RELEASE_MIN bytes or more that stayed unused for LIST_RELEASE_AGE_NS
@@ -83,16 +83,32 @@ static list_arena_t *arena_for_cpu(void)
     return &_list_arenas[i];
 }
 
+/* On contention: the first arena that is free, trying the CPU's own first,
+ * then the others in turn; NULL when all are busy.  Two threads that met on
+ * one arena thus part at once, even when the scheduler keeps them on one CPU. */
+static list_arena_t *try_free_arena(list_arena_t *cpu)
+{
+    unsigned n = _list_g.narenas, first = (unsigned)(cpu - _list_arenas);
+    for (unsigned k = 0; k < n; k++) {
+        list_arena_t *a = &_list_arenas[(first + k) % n];
+        if (ha_lock_trylock(&a->lock))
+            return a;
+    }
+    return NULL;
+}
+
 /* The slow path of list_arena_lock_mine: first use by this thread, or its
  * arena was busy.  Returns the arena chosen, locked and ready. */
 list_arena_t *_list_arena_lock_slow(void)
 {
     list_init();
-    list_arena_t *cur = _list_tls_arena;
     list_arena_t *a = arena_for_cpu();
-    if (cur != NULL) {
+    if (_list_tls_arena != NULL) {
         HA_STAT_INC(lock_contended);
-        if (a == cur || !ha_lock_trylock(&a->lock))
+        list_arena_t *f = try_free_arena(a);
+        if (f != NULL)
+            a = f;
+        else
             ha_lock(&a->lock);
     } else {
         ha_lock(&a->lock);
