@@ -42,11 +42,22 @@ src/tools/cmdline_validate.c: $(srcdir)/src/tools/validate.ggo
 	$(AM_V_GEN)$(MKDIR_P) src/tools && $(HUSKYTRACE_GGO) -i $< -F cmdline_validate \
 	  --func-name=cmdline_validate --arg-struct-name=validate_args
 
+dist_doc_DATA += docs/huskytrace.md
+
+# the man page: huskytrace --help, plus each command's --help in a COMMANDS
+# section (help2man --include); commands added elsewhere appear by being in
+# `huskytrace --help`
 if HAVE_HELP2MAN
 nodist_man1_MANS += src/tools/huskytrace.1
-CLEANFILES += src/tools/huskytrace.1
-src/tools/huskytrace.1: src/tools/huskytrace$(EXEEXT) $(srcdir)/src/tools/info.ggo \
-		$(srcdir)/src/tools/dump.ggo $(srcdir)/src/tools/validate.ggo
-	$(AM_V_GEN)$(HELP2MAN) --no-info -N -n "record, inspect and check husky malloc traces" \
-	  -o $@ ./src/tools/huskytrace
+CLEANFILES += src/tools/huskytrace.1 src/tools/huskytrace.h2m
+src/tools/huskytrace.1: src/tools/huskytrace$(EXEEXT)
+	$(AM_V_GEN){ echo '[COMMANDS]'; \
+	  for c in `./src/tools/huskytrace --help | $(AWK) '/^Commands:/ {on=1; next} \
+	      on && /^  [a-z]/ {print $$1} on && /^$$/ {on=0}'`; do \
+	    echo '.SS'; echo "huskytrace $$c"; echo '.nf'; \
+	    ./src/tools/huskytrace $$c --help | $(SED) -e 's/\\/\\e/g' -e "s/^[.']/\\\\\&&/"; \
+	    echo '.fi'; \
+	  done; } >src/tools/huskytrace.h2m
+	$(AM_V_at)$(HELP2MAN) --no-info -N -n "record, inspect and check husky malloc traces" \
+	  -i src/tools/huskytrace.h2m -o $@ ./src/tools/huskytrace
 endif

@@ -23,3 +23,4 @@ lib_LTLIBRARIES += src/trace/libhuskytrace.la
 src_trace_libhuskytrace_la_SOURCES =
 src_trace_libhuskytrace_la_LIBADD = src/trace/libhtr_nosan.la
 src_trace_libhuskytrace_la_LDFLAGS = -version-info 1:0:0 -no-undefined
+dist_doc_DATA += docs/trace-format.md
