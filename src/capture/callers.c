@@ -1,4 +1,6 @@
-/* Top allocation sites of a trace recorded with `huskytrace record --callers`.
+/* Names for caller addresses of a trace recorded with `huskytrace record
+ * --callers`: the strong definition of tools_caller_name (src/tools/tools.h)
+ * that `huskytrace info --callers` uses for its top allocation sites.
  *
  * Every record of such a trace carries its caller's return address.  The
  * shim also copies the process's /proc/self/maps to PID.maps beside the
@@ -11,24 +13,15 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <uthash.h>
-
 #include "capture/tool.h"
-#include "trace/trace.h"
-
-/* Allocations made from one return address. */
-struct site {
-    uint64_t caller;           /* the return address (hash key) */
-    uint64_t count;            /* allocations */
-    uint64_t bytes;            /* bytes requested by them */
-    UT_hash_handle hh;
-};
+#include "tools/tools.h"
 
 /* One executable mapping of PID.maps. */
 struct mapping {
@@ -77,6 +70,36 @@ static size_t read_maps(const char *trace, struct mapping **out)
 
 /* ---- ELF symbols ---- */
 
+/* Looks vaddr up in one symbol table: the function that holds it (or the
+ * nearest one below it when sizes are missing).  0 when found. */
+static int table_symbol(const uint8_t *img, size_t size, const Elf64_Ehdr *eh,
+                        const Elf64_Shdr *tab, uint64_t vaddr, char *name, size_t cap,
+                        uint64_t *delta)
+{
+    const Elf64_Shdr *sh = (const void *)(img + eh->e_shoff);
+    if (tab->sh_link >= eh->e_shnum || tab->sh_offset + tab->sh_size > size)
+        return -1;
+    const Elf64_Shdr *strs = &sh[tab->sh_link];
+    if (strs->sh_offset + strs->sh_size > size)
+        return -1;
+    const Elf64_Sym *sym = (const void *)(img + tab->sh_offset);
+    size_t nsym = tab->sh_size / sizeof *sym;
+    const Elf64_Sym *best = NULL;
+    for (size_t k = 0; k < nsym; k++) {
+        if (ELF64_ST_TYPE(sym[k].st_info) != STT_FUNC || sym[k].st_value > vaddr
+            || sym[k].st_name >= strs->sh_size)
+            continue;
+        if (vaddr < sym[k].st_value + (sym[k].st_size ? sym[k].st_size : 1)
+            && (!best || sym[k].st_value > best->st_value))
+            best = &sym[k];
+    }
+    if (!best)
+        return -1;
+    snprintf(name, cap, "%s", (const char *)img + strs->sh_offset + best->st_name);
+    *delta = vaddr - best->st_value;
+    return 0;
+}
+
 /* Finds the symbol of `file` covering file offset `off`: name and the
  * offset into it.  0 on success. */
 static int elf_symbol(const char *file, uint64_t off, char *name, size_t cap, uint64_t *delta)
@@ -112,34 +135,11 @@ static int elf_symbol(const char *file, uint64_t off, char *name, size_t cap, ui
     if (!found)
         goto out;
     const Elf64_Shdr *sh = (const void *)(img + eh->e_shoff);
-    for (int want = SHT_SYMTAB; want >= SHT_DYNSYM && rc != 0; want -= SHT_SYMTAB - SHT_DYNSYM) {
-        for (unsigned i = 0; i < eh->e_shnum && rc != 0; i++) {
-            if (sh[i].sh_type != (unsigned)want || sh[i].sh_link >= eh->e_shnum
-                || sh[i].sh_offset + sh[i].sh_size > size)
-                continue;
-            const Elf64_Shdr *strs = &sh[sh[i].sh_link];
-            if (strs->sh_offset + strs->sh_size > size)
-                continue;
-            const Elf64_Sym *sym = (const void *)(img + sh[i].sh_offset);
-            size_t nsym = sh[i].sh_size / sizeof *sym;
-            const Elf64_Sym *best = NULL;
-            for (size_t k = 0; k < nsym; k++) {
-                if (ELF64_ST_TYPE(sym[k].st_info) != STT_FUNC || sym[k].st_value > vaddr
-                    || sym[k].st_name >= strs->sh_size)
-                    continue;
-                if (vaddr < sym[k].st_value + (sym[k].st_size ? sym[k].st_size : 1)
-                    && (!best || sym[k].st_value > best->st_value))
-                    best = &sym[k];
-            }
-            if (best) {
-                snprintf(name, cap, "%s", (const char *)img + strs->sh_offset + best->st_name);
-                *delta = vaddr - best->st_value;
-                rc = 0;
-            }
-        }
-        if (want == SHT_DYNSYM)
-            break;
-    }
+    static const unsigned kinds[] = { SHT_SYMTAB, SHT_DYNSYM };
+    for (unsigned k = 0; k < 2 && rc != 0; k++)
+        for (unsigned i = 0; i < eh->e_shnum && rc != 0; i++)
+            if (sh[i].sh_type == kinds[k])
+                rc = table_symbol(img, size, eh, &sh[i], vaddr, name, cap, delta);
 out:
     munmap((void *)img, size);
     return rc;
@@ -166,76 +166,23 @@ static void resolve(const struct mapping *maps, size_t nmaps, uint64_t addr, cha
     snprintf(out, cap, "0x%" PRIx64, addr);
 }
 
-/* ---- counting ---- */
+/* ---- the hook ---- */
 
-static int by_count(const struct site *a, const struct site *b)
-{
-    if (a->count != b->count)
-        return a->count < b->count ? 1 : -1;
-    return a->bytes < b->bytes ? 1 : a->bytes > b->bytes ? -1 : 0;
-}
+/* The maps of the trace last asked about (info asks for one trace's top
+ * sites in a row). */
+static char cached_trace[4096];
+static struct mapping *cached_maps;
+static size_t cached_count;
 
-/* Counts allocations per caller.  0, or 65 on a bad trace. */
-static int count_sites(struct htr_reader *r, struct site **sites)
+int tools_caller_name(const char *trace_path, uint64_t addr, char *buf, size_t len)
 {
-    struct htr_event ev;
-    struct htr_error err;
-    int rc;
-    while ((rc = htr_next(r, &ev, &err)) == 1) {
-        if (!htr_op_returns(ev.op) || ev.phase == HTR_PHASE_RELEASE)
-            continue;
-        struct site *s;
-        HASH_FIND(hh, *sites, &ev.caller, sizeof ev.caller, s);
-        if (!s) {
-            s = calloc(1, sizeof *s);
-            if (!s)
-                return 1;
-            s->caller = ev.caller;
-            HASH_ADD(hh, *sites, caller, sizeof s->caller, s);
-        }
-        s->count++;
-        s->bytes += ev.size * (ev.count ? ev.count : 1);
+    if (strcmp(trace_path, cached_trace) != 0) {
+        free(cached_maps);
+        cached_count = read_maps(trace_path, &cached_maps);
+        snprintf(cached_trace, sizeof cached_trace, "%s", trace_path);
     }
-    if (rc < 0) {
-        fprintf(stderr, "huskytrace: %s\n", err.msg);
-        return 65;
-    }
-    return 0;
-}
-
-int cap_print_callers(FILE *out, const char *trace, unsigned top)
-{
-    struct htr_error err;
-    struct htr_reader *r = htr_open(trace, HTR_OPEN_FILE_ORDER, &err);
-    if (!r) {
-        fprintf(stderr, "huskytrace: %s\n", err.msg);
-        return 65;
-    }
-    if (!(htr_reader_info(r)->header.flags & HTR_F_CALLERS)) {
-        fprintf(stderr, "huskytrace: %s was recorded without callers "
-                "(use huskytrace record --callers)\n", trace);
-        htr_close(r);
-        return 1;
-    }
-    struct site *sites = NULL, *s, *tmp;
-    int rc = count_sites(r, &sites);
-    htr_close(r);
-    struct mapping *maps;
-    size_t nmaps = read_maps(trace, &maps);
-    HASH_SORT(sites, by_count);
-    if (rc == 0)
-        fprintf(out, "top allocation sites of %s:\n%12s %14s  %s\n", trace, "count", "bytes",
-                "caller");
-    unsigned shown = 0;
-    HASH_ITER(hh, sites, s, tmp) {
-        if (rc == 0 && shown++ < top) {
-            char where[1024];
-            resolve(maps, nmaps, s->caller, where, sizeof where);
-            fprintf(out, "%12" PRIu64 " %14" PRIu64 "  %s\n", s->count, s->bytes, where);
-        }
-        HASH_DEL(sites, s);
-        free(s);
-    }
-    free(maps);
-    return rc;
+    if (cached_count == 0)
+        return 0;
+    resolve(cached_maps, cached_count, addr, buf, len);
+    return 1;
 }

@@ -44,6 +44,8 @@ struct cap_thread {
     uint32_t next_size;              /* bytes (header included) of the next chunk */
     int busy;                        /* inside the shim: nested calls pass through */
     int exits;                       /* times the exit destructor ran */
+    int exited;                      /* thread_exit written (end == pos forces
+                                        the slow path for any later call) */
 };
 
 /* ---- hooks.c ---- */

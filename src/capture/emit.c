@@ -36,6 +36,7 @@ void cap_thread_reset(struct cap_thread *t)
     t->index = 0;
     t->next_size = 0;
     t->exits = 0;
+    t->exited = 0;
 }
 
 /* Starts chunk c of `size` bytes for thread t, with base key `key`. */
@@ -115,9 +116,30 @@ static void thread_start(struct cap_thread *t, uint64_t key)
     put(t, &ev);
 }
 
+/* A call after the thread's thread_exit: glibc frees thread state
+ * (strerror, resolver, ...) after the key destructors.  free(NULL) changes
+ * nothing and is dropped; anything else opens a new thread index for the
+ * rest of the thread's life, so that no event follows a thread_exit. */
+static int after_exit(struct cap_thread *t, const struct htr_event *ev)
+{
+    if (ev->op == HTR_OP_FREE && ev->ptr == 0)
+        return 0;
+    t->exited = 0;
+    t->index = 0;
+    t->pos = t->end = NULL;
+    if (t->chunk)
+        chunk_retire(t->chunk);
+    t->chunk = NULL;
+    return 1;
+}
+
 void cap_emit_slow(struct cap_thread *t, const struct htr_event *ev)
 {
     int saved = errno;
+    if (t->exited && !after_exit(t, ev)) {
+        errno = saved;
+        return;
+    }
     if (t->index == 0)
         thread_start(t, ev->seq);
     put(t, ev);
@@ -145,6 +167,8 @@ static void thread_exit(void *arg)
     ev.count = 1;
     ev.seq = ev.seq2 = cap_key_before();
     cap_emit_slow(t, &ev);
+    t->exited = 1;
+    t->end = t->pos;
     t->busy = busy;
 }
 

@@ -16,11 +16,4 @@ int cap_check_traceable(const char *path, char *why, size_t cap);
  * died before its normal exit).  0, or -1 with errno. */
 int cap_trim_trace(const char *path);
 
-/* ---- callers.c ---- */
-/* Prints the top `top` allocation sites of a trace recorded with --callers:
- * count and bytes per caller, resolved to symbol+offset through the
- * PID.maps file beside the trace.  0, 1 (the trace has no callers), or 65
- * (a bad trace; the message is printed). */
-int cap_print_callers(FILE *out, const char *trace, unsigned top);
-
 #endif

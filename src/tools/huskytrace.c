@@ -14,6 +14,8 @@ static const struct tools_command commands[] = {
     { "info", cmd_info, "summarise traces: threads, operations, peak live bytes, sizes" },
     { "dump", cmd_dump, "print every event of a trace, one per line" },
     { "validate", cmd_validate, "check a trace's structure and ordering invariant" },
+    { "record", cmd_record, "run a program, recording its malloc calls (a trace per process)" },
+    { "import", cmd_import, "convert a glibc mtrace log into a husky trace" },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -22,9 +22,8 @@
 #include <string.h>
 
 #include "tools/cmdline_import.h"
+#include "tools/tools.h"
 #include "trace/trace.h"
-
-int tool_import(int argc, char **argv);
 
 /* The state of one conversion. */
 struct imp {
@@ -224,7 +223,7 @@ static int import(const char *log, const char *out)
     return 0;
 }
 
-int tool_import(int argc, char **argv)
+int cmd_import(int argc, char **argv)
 {
     struct import_args a;
     if (import_cmdline_parser(argc, argv, &a) != 0)

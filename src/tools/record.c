@@ -19,11 +19,10 @@
 
 #include "capture/tool.h"
 #include "tools/cmdline_record.h"
+#include "tools/tools.h"
 #include "trace/trace.h"
 
 #define SHIM_NAME "libhuskycapture.so"
-
-int tool_record(int argc, char **argv);
 
 /* Index of the first argument of the command: our options come before it
  * (so `huskytrace record ls -la` needs no `--`). */
@@ -242,7 +241,7 @@ static int record(const struct record_args *a, char **cmd)
     return rc;
 }
 
-int tool_record(int argc, char **argv)
+int cmd_record(int argc, char **argv)
 {
     int dashes;
     int split = split_command(argc, argv, &dashes);

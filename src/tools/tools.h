@@ -31,6 +31,9 @@ struct tools_command {
 int cmd_info(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+/* record.c, import.c (the capture area) */
+int cmd_record(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 /* ---- inputs.c ---- */
 
