@@ -354,6 +354,16 @@ static void op_resize(struct wk_thread *w, const struct rp_op *op, uint64_t size
         touch(w, q, keep, bytes, op->obj);
 }
 
+/* A plan that passed its checksum but does not hold together (changed
+ * under us): stop rather than index outside the tables. */
+static void plan_damaged(struct wk_thread *w)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "plan damaged at thread %u, op %llu: rebuild it (--rebuild)",
+             w->t, (unsigned long long)w->i);
+    wk_fail(w->ctx->sh, RP_ST_ERROR, msg);
+}
+
 /* Drops the plan pages this thread has replayed from the process (they
  * are file-backed; the page cache keeps them), so that the worker's RSS
  * does not grow with the length of the trace, and maps the next stretch in
@@ -383,12 +393,20 @@ static inline __attribute__((always_inline)) void do_op(struct wk_thread *w, int
 {
     const struct rp_op *op = &w->ops[w->i];
     uint64_t size = op->size, arg = op->arg;
+    if (__builtin_expect((op->obj >= w->ctx->nobj && op->obj != RP_NO_OBJ) ||
+                         op->kind >= RP_K_COUNT, 0))
+        plan_damaged(w);
     if (op->flags & RP_OPF_EXT) {
+        if (__builtin_expect(w->ec >= w->nexts, 0))
+            plan_damaged(w);
         size = w->exts[w->ec].size;
         arg = w->exts[w->ec].arg;
         w->ec++;
     }
     if (op->flags & RP_OPF_DEP) {
+        if (__builtin_expect(w->dc >= w->ndeps ||
+                             w->deps[w->dc].thread >= w->ctx->sh->threads, 0))
+            plan_damaged(w);
         if (wait)
             wait_dep(w->ctx, &w->deps[w->dc]);
         w->dc++;
