@@ -328,6 +328,7 @@ int main(int argc, char **argv)
     setup(&c, argv[1], atoi(argv[2]));
     wk_crash_handlers(c.sh);
     c.sh->emulated = wk_resolve_family();
+    c.sh->latency_tsc = (uint32_t)wk_latency_clock_init();
     uint32_t nt = (uint32_t)c.plan.h->threads;
     struct wk_thread *th = map_anon((nt + 1) * sizeof *th, 1);
     uint64_t *hist = map_anon(((size_t)nt + 1) * RP_K_COUNT * RP_HIST_BUCKETS * 8, 1);

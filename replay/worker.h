@@ -63,6 +63,7 @@ void wk_plan_window(struct wk_thread *w);
 void wk_set_current(struct wk_thread *w);
 void wk_crash_handlers(struct rp_shared *sh);
 unsigned wk_resolve_family(void);
+int wk_latency_clock_init(void);
 
 /* worker.c */
 uint64_t wk_now_ns(void);
