@@ -229,7 +229,8 @@ static void json_run(FILE *f, const struct rp_run *r)
     for (unsigned k = 0, n = 0; k < RP_K_COUNT; k++)
         if (r->emulated & (1u << k))
             fprintf(f, "%s\"%s\"", n++ ? "," : "", rp_kind_name(k));
-    fputs("],\"rss_by_time\":[", f);
+    fprintf(f, "],\"latency_clock\":\"%s\",\"rss_by_time\":[",
+            r->latency_tsc ? "tsc" : "monotonic");
     for (uint32_t i = 0; i < r->time_samples; i++)
         fprintf(f, "%s{\"t_s\":%.6f,\"rss_kb\":%llu,\"ops_done\":%llu}", i ? "," : "",
                 (double)r->rss_time[i].t_us / 1e6, (unsigned long long)r->rss_time[i].rss_kb,

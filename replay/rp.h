@@ -185,6 +185,8 @@ struct rp_shared {
     uint64_t replay_nulls;          /* calls that failed only in the replay */
     uint64_t extra_results;         /* calls that succeeded only in the replay */
     uint32_t emulated;              /* kinds (bits) the allocator lacks, emulated */
+    uint32_t latency_tsc;           /* latencies timed with the TSC (else
+                                       CLOCK_MONOTONIC) */
     uint64_t rss_progress[RP_LIVE_POINTS + 1]; /* RSS at k/100 of the ops */
     uint32_t time_samples;          /* entries used in rss_time */
     struct rp_time_sample rss_time[RP_TIME_POINTS];

@@ -132,6 +132,7 @@ static void collect(struct rp_run *res, const struct rp_shared *sh)
     res->replay_nulls = sh->replay_nulls;
     res->extra_results = sh->extra_results;
     res->emulated = sh->emulated;
+    res->latency_tsc = sh->latency_tsc;
     memcpy(res->rss_progress, sh->rss_progress, sizeof res->rss_progress);
     res->time_samples = sh->time_samples <= RP_TIME_POINTS ? sh->time_samples : 0;
     memcpy(res->rss_time, sh->rss_time, sizeof res->rss_time);

@@ -36,6 +36,7 @@ struct rp_run {
     uint64_t worker_maxrss_kb; /* the worker's whole peak RSS (getrusage of the child) */
     uint64_t replay_nulls, extra_results;
     uint32_t emulated;        /* kinds the allocator lacks (bits of rp_kind) */
+    uint32_t latency_tsc;     /* latencies timed with the TSC */
     uint64_t rss_progress[RP_LIVE_POINTS + 1];
     uint32_t time_samples;
     struct rp_time_sample rss_time[RP_TIME_POINTS];

@@ -150,6 +150,8 @@ static void *serial_main(void *arg)
     barrier_wait(c);
     for (uint64_t r = 0; r < h->runs; r++) {
         uint32_t t = c->plan.runs[r] >> 16, n = c->plan.runs[r] & 0xffffu;
+        if (t >= h->threads)
+            wk_fail(c->sh, RP_ST_ERROR, "plan damaged (serial schedule): rebuild it");
         struct wk_thread *w = &s->th[t];
         wk_set_current(w);
         wk_replay(w, n, 0, &g, &k);
@@ -175,7 +177,8 @@ static void setup_threads(struct wk_ctx *c, struct wk_thread *th, uint64_t *hist
         const struct rp_plan_thread *pt = &pl->threads[t];
         th[t] = (struct wk_thread){
             .ctx = c, .t = t, .ops = pl->ops + pt->op_first, .deps = pl->deps + pt->dep_first,
-            .exts = pl->exts + pt->ext_first, .nops = pt->ops,
+            .exts = pl->exts + pt->ext_first, .nops = pt->ops, .ndeps = pt->deps,
+            .nexts = pt->exts,
             .next_sample = t % 64, .rng = 0x9e3779b97f4a7c15ull * (t + 1),
             .hist = hist + (size_t)t * RP_K_COUNT * RP_HIST_BUCKETS };
     }
@@ -274,7 +277,8 @@ static void setup(struct wk_ctx *c, const char *plan_path, int shared_fd)
     if (rp_shared_size((uint32_t)c->plan.h->threads) > (size_t)sz)
         wk_fail(c->sh, RP_ST_ERROR, "shared result area too small for the plan");
     c->sh->threads = (uint32_t)c->plan.h->threads;
-    c->obj = map_anon(c->plan.h->objects * sizeof *c->obj, 1);
+    c->nobj = c->plan.h->objects;
+    c->obj = map_anon(c->nobj * sizeof *c->obj, 1);
     c->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     if (!c->obj || c->statm_fd < 0)
         wk_fail(c->sh, RP_ST_ERROR, "cannot map the object table or read /proc/self/statm");
@@ -324,6 +328,7 @@ int main(int argc, char **argv)
     setup(&c, argv[1], atoi(argv[2]));
     wk_crash_handlers(c.sh);
     c.sh->emulated = wk_resolve_family();
+    c.sh->latency_tsc = (uint32_t)wk_latency_clock_init();
     uint32_t nt = (uint32_t)c.plan.h->threads;
     struct wk_thread *th = map_anon((nt + 1) * sizeof *th, 1);
     uint64_t *hist = map_anon(((size_t)nt + 1) * RP_K_COUNT * RP_HIST_BUCKETS * 8, 1);

@@ -23,6 +23,7 @@ struct wk_ctx {
     struct rp_plan plan;      /* the mapped plan */
     struct rp_shared *sh;     /* results, seen by the tool */
     struct wk_obj *obj;       /* object table [plan objects] */
+    uint64_t nobj;            /* entries in obj */
     int touch;                /* enum wk_touch */
     int verify;               /* fill and check patterns, check alignment */
     int statm_fd;             /* /proc/self/statm, for RSS */
@@ -45,6 +46,7 @@ struct wk_thread {
     const struct rp_dep *deps; /* its dependencies */
     const struct rp_ext *exts; /* its wide arguments */
     uint64_t nops;            /* its op count */
+    uint64_t ndeps, nexts;    /* its dependency and ext counts */
     uint64_t i, dc, ec;       /* cursors: next op, dep, ext */
     uint64_t replay_nulls;    /* calls that failed only here */
     uint64_t extra_results;   /* calls that succeeded only here */
@@ -61,6 +63,7 @@ void wk_plan_window(struct wk_thread *w);
 void wk_set_current(struct wk_thread *w);
 void wk_crash_handlers(struct rp_shared *sh);
 unsigned wk_resolve_family(void);
+int wk_latency_clock_init(void);
 
 /* worker.c */
 uint64_t wk_now_ns(void);

@@ -8,6 +8,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "replay/worker.h"
 
@@ -56,6 +58,65 @@ void wk_crash_handlers(struct rp_shared *sh)
     crash_sh = sh;
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaction(sigs[i], &sa, NULL);
+}
+
+/* ---- the latency clock ---- */
+
+/* Sampled calls are timed with the TSC when it ticks at a constant rate
+ * (a few ns to read, where clock_gettime costs 20-30 ns and would hide the
+ * fast paths), converted with a factor measured at start-up; otherwise with
+ * CLOCK_MONOTONIC.  tsc_mult is ns per tick in 32.32 fixed point, 0 when the
+ * TSC is not used. */
+static uint64_t tsc_mult;
+
+static inline uint64_t lat_clock(void)
+{
+#if defined(__x86_64__)
+    if (tsc_mult) {
+        __builtin_ia32_lfence();
+        return __builtin_ia32_rdtsc() | 1;     /* never 0: 0 means "not timed" */
+    }
+#endif
+    return wk_now_ns();
+}
+
+static inline uint64_t lat_ns(uint64_t d)
+{
+    return tsc_mult ? (uint64_t)(((unsigned __int128)d * tsc_mult) >> 32) : d;
+}
+
+/* Whether /proc/cpuinfo says the TSC runs at a constant rate. */
+static int tsc_constant(void)
+{
+    static char buf[16384];
+    int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    return strstr(buf, " constant_tsc") && strstr(buf, " nonstop_tsc");
+}
+
+/* Chooses the latency clock; returns 1 for the TSC, 0 for CLOCK_MONOTONIC. */
+int wk_latency_clock_init(void)
+{
+#if defined(__x86_64__)
+    if (!tsc_constant())
+        return 0;
+    uint64_t n0 = wk_now_ns(), c0 = __builtin_ia32_rdtsc();
+    struct timespec ts = { 0, 2000000 };
+    nanosleep(&ts, NULL);
+    uint64_t n1 = wk_now_ns(), c1 = __builtin_ia32_rdtsc();
+    if (c1 <= c0 || n1 <= n0)
+        return 0;
+    tsc_mult = (uint64_t)(((unsigned __int128)(n1 - n0) << 32) / (c1 - c0));
+    return tsc_mult != 0;
+#else
+    return 0;
+#endif
 }
 
 /* ---- dependencies ---- */
@@ -275,11 +336,11 @@ static void op_alloc(struct wk_thread *w, const struct rp_op *op, uint64_t size,
     uint64_t bytes = mul_sat(size, op->kind == RP_K_CALLOC ||
                                    op->kind == RP_K_REALLOCARRAY ? arg : 1);
     if (*t0)
-        *t0 = wk_now_ns();
+        *t0 = lat_clock();
     void *p = realloc_kind ? call_realloc(op->kind, NULL, size, arg)
                            : call_alloc(op->kind, size, arg);
     if (*t0)
-        *t1 = wk_now_ns();
+        *t1 = lat_clock();
     if (op->flags & RP_OPF_FAILED) {
         if (p) {
             w->extra_results++;
@@ -308,10 +369,10 @@ static void op_free(struct wk_thread *w, const struct rp_op *op, uint64_t *t0, u
     if (p && w->ctx->verify)
         check(w, p, o->size, op->obj, o->size);
     if (*t0)
-        *t0 = wk_now_ns();
+        *t0 = lat_clock();
     free(p);
     if (*t0)
-        *t1 = wk_now_ns();
+        *t1 = lat_clock();
     if (o)
         *o = (struct wk_obj){ NULL, 0 };
 }
@@ -325,10 +386,10 @@ static void op_resize(struct wk_thread *w, const struct rp_op *op, uint64_t size
     if (o->p && w->ctx->verify)
         check(w, o->p, o->size, op->obj, o->size);
     if (*t0)
-        *t0 = wk_now_ns();
+        *t0 = lat_clock();
     void *q = call_realloc(op->kind, o->p, size, arg);
     if (*t0)
-        *t1 = wk_now_ns();
+        *t1 = lat_clock();
     if (op->flags & RP_OPF_ENDS) {
         if (q) {
             w->extra_results++;
@@ -352,6 +413,16 @@ static void op_resize(struct wk_thread *w, const struct rp_op *op, uint64_t size
     *o = (struct wk_obj){ q, bytes };
     if (w->ctx->verify || w->ctx->touch != WK_TOUCH_NONE)
         touch(w, q, keep, bytes, op->obj);
+}
+
+/* A plan that passed its checksum but does not hold together (changed
+ * under us): stop rather than index outside the tables. */
+static void plan_damaged(struct wk_thread *w)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "plan damaged at thread %u, op %llu: rebuild it (--rebuild)",
+             w->t, (unsigned long long)w->i);
+    wk_fail(w->ctx->sh, RP_ST_ERROR, msg);
 }
 
 /* Drops the plan pages this thread has replayed from the process (they
@@ -383,12 +454,20 @@ static inline __attribute__((always_inline)) void do_op(struct wk_thread *w, int
 {
     const struct rp_op *op = &w->ops[w->i];
     uint64_t size = op->size, arg = op->arg;
+    if (__builtin_expect((op->obj >= w->ctx->nobj && op->obj != RP_NO_OBJ) ||
+                         op->kind >= RP_K_COUNT, 0))
+        plan_damaged(w);
     if (op->flags & RP_OPF_EXT) {
+        if (__builtin_expect(w->ec >= w->nexts, 0))
+            plan_damaged(w);
         size = w->exts[w->ec].size;
         arg = w->exts[w->ec].arg;
         w->ec++;
     }
     if (op->flags & RP_OPF_DEP) {
+        if (__builtin_expect(w->dc >= w->ndeps ||
+                             w->deps[w->dc].thread >= w->ctx->sh->threads, 0))
+            plan_damaged(w);
         if (wait)
             wait_dep(w->ctx, &w->deps[w->dc]);
         w->dc++;
@@ -410,7 +489,7 @@ static inline __attribute__((always_inline)) void do_op(struct wk_thread *w, int
     else
         op_alloc(w, op, size, arg, &t0, &t1);
     if (t0 && op->kind < RP_K_COUNT)
-        w->hist[op->kind * RP_HIST_BUCKETS + rp_hist_bucket(t1 - t0)]++;
+        w->hist[op->kind * RP_HIST_BUCKETS + rp_hist_bucket(lat_ns(t1 - t0))]++;
     w->i++;
     __atomic_store_n(&w->ctx->sh->progress[w->t].done, w->i, __ATOMIC_RELEASE);
     if (!(w->i & WK_DROP_EVERY))
