@@ -25,7 +25,8 @@ BUDDY_HARNESS_TESTS = \
 	tests/alloc-buddy/buddy-stress.test \
 	tests/alloc-buddy/buddy-stress-options.test \
 	tests/alloc-buddy/buddy-realprog.test \
-	tests/alloc-buddy/buddy-realprog-options.test
+	tests/alloc-buddy/buddy-realprog-options.test \
+	tests/alloc-buddy/buddy-replay-verify.test
 TESTS += $(BUDDY_HARNESS_TESTS)
 EXTRA_DIST += $(BUDDY_HARNESS_TESTS)
 
