@@ -10,7 +10,10 @@
  *   seg-fit   segregated fits: one list per size class, first fit in the
  *             request's class, else the head of the next non-empty class
  *
- * The lists stay fast without a tree: each keeps an upper bound of its largest
+ * A block split for an allocation keeps its remainder where it was filed
+ * (the allocated part is cut from its front), and a block that grows by
+ * coalescing stays where it was filed too (best fit and segregated fits
+ * re-file it by its new size).  The lists stay fast without a tree: each keeps an upper bound of its largest
  * block, lowered to the exact maximum whenever a search walks the whole list
  * in vain, so a request that cannot fit costs nothing.
  */
@@ -105,6 +108,13 @@ static uint32_t list_find(struct sim_state *s, uint64_t need)
     return 0;
 }
 
+/* A block that keeps its place in the list: only the bound may rise. */
+static void list_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size)
+{
+    if (s->t[t].size > s->max_ub)
+        s->max_ub = s->t[t].size;
+}
+
 /* ---- trees ---- */
 
 static void addr_insert(struct sim_state *s, uint32_t t)
@@ -131,6 +141,16 @@ static uint32_t next_find(struct sim_state *s, uint64_t need)
 static void next_placed(struct sim_state *s, uint64_t end)
 {
     s->rover = end;
+}
+
+static void addr_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size)
+{
+    _sim_tree_fix(s, t);
+}
+
+static void size_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size)
+{
+    _sim_tree_rekey(s, t, old_addr, old_size);
 }
 
 static void size_insert(struct sim_state *s, uint32_t t)
@@ -176,6 +196,15 @@ static void seg_remove(struct sim_state *s, uint32_t t)
     if (!s->cls_head[c])
         s->bitmap[c / 64] &= ~(1ull << (c % 64));
     T[t].l = T[t].r = 0;
+}
+
+/* A block changes list only when its class changes. */
+static void seg_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size)
+{
+    if (sim_class_of(s->t[t].size) != s->t[t].cls) {
+        seg_remove(s, t);
+        seg_insert(s, t);
+    }
 }
 
 /* First fit within the request's class, else any block of the next
@@ -253,13 +282,18 @@ int _sim_index_check(struct sim_state *s, char *why, size_t len)
 
 /* ---- the policies ---- */
 
-static const struct sim_index lifo_index = {lifo_insert, list_unlink, list_find, NULL};
-static const struct sim_index fifo_index = {fifo_insert, list_unlink, list_find, NULL};
-static const struct sim_index addr_index = {addr_insert, addr_remove, addr_find, NULL};
+static const struct sim_index lifo_index = {lifo_insert, list_unlink, list_find, NULL,
+                                            list_resized, 1};
+static const struct sim_index fifo_index = {fifo_insert, list_unlink, list_find, NULL,
+                                            list_resized, 1};
+static const struct sim_index addr_index = {addr_insert, addr_remove, addr_find, NULL,
+                                            addr_resized, 0};
 static const struct sim_index next_index = {addr_insert, addr_remove, next_find,
-                                            next_placed};
-static const struct sim_index size_index = {size_insert, size_remove, size_find, NULL};
-static const struct sim_index seg_index = {seg_insert, seg_remove, seg_find, NULL};
+                                            next_placed, addr_resized, 0};
+static const struct sim_index size_index = {size_insert, size_remove, size_find, NULL,
+                                            size_resized, 0};
+static const struct sim_index seg_index = {seg_insert, seg_remove, seg_find, NULL,
+                                          seg_resized, 0};
 
 #define FIT_POLICY(var, nm, ttl, ix)                                                    \
     const struct sim_policy var = {                                                     \

@@ -149,6 +149,17 @@ void _sim_tile_link_after(struct sim_state *s, uint32_t at, uint32_t t)
         s->last = t;
 }
 
+/* Links tile t right before tile `at`. */
+void _sim_tile_link_before(struct sim_state *s, uint32_t at, uint32_t t)
+{
+    uint32_t p = s->t[at].prev;
+    s->t[t].prev = p;
+    s->t[t].next = at;
+    s->t[at].prev = t;
+    if (p)
+        s->t[p].next = t;
+}
+
 void _sim_tile_unlink(struct sim_state *s, uint32_t t)
 {
     uint32_t p = s->t[t].prev, n = s->t[t].next;
@@ -198,8 +209,8 @@ static uint32_t extend(struct sim_state *s, uint64_t need)
     uint32_t t;
     if (have) {
         t = last;
-        ix->remove(s, t);
         s->t[t].size += grow;
+        ix->resized(s, t, s->t[t].addr, have);
     } else {
         t = _sim_tile_new(s, s->top, grow);
         if (!t)
@@ -209,7 +220,8 @@ static uint32_t extend(struct sim_state *s, uint64_t need)
     }
     s->free_bytes += grow;
     _sim_grow_to(s, s->top + grow);
-    ix->insert(s, t);
+    if (!have)
+        ix->insert(s, t);
     return t;
 }
 
@@ -229,36 +241,47 @@ static int split_tail(struct sim_state *s, uint32_t t, uint64_t at)
     return 0;
 }
 
-/* Places a block for `size` bytes aligned to `align` in free tile t (already
- * out of the index): the block starts at the first aligned offset, a front
- * gap big enough for a block becomes a free tile, and so does the tail. */
+/* Places a block for `size` bytes aligned to `align` in free tile t (still
+ * filed): the block starts at the first aligned offset; a front gap big
+ * enough for a block stays free (filed where t was), a smaller one is padding
+ * inside the block; a tail big enough for a block stays free too.  A free
+ * tile keeps its place in the index whenever it can: the allocated part is
+ * cut out as a new tile. */
 static int place(struct sim_state *s, uint32_t t, uint32_t id, uint64_t size, uint64_t align)
 {
-    struct sim_tile *x = &s->t[t];
-    uint64_t start = round_up(x->addr, align);
-    if (start - x->addr >= s->min_block) {
-        uint32_t f = t;
-        if (split_tail(s, f, start) < 0)
-            return -1;
-        s->policy->index->insert(s, f);
-        t = s->t[f].next;
-        s->policy->index->remove(s, t);
-    }
-    /* else a small gap stays inside the block as padding before the header */
-    x = &s->t[t];
+    const struct sim_index *ix = s->policy->index;
+    uint64_t addr = s->t[t].addr, tsize = s->t[t].size, end_t = addr + tsize;
+    uint64_t start = round_up(addr, align);
     uint64_t end = start + _sim_block_size(s, size);
-    x->free = 0;
-    s->free_bytes -= x->size;
-    if (x->addr + x->size - end >= s->min_block) {
-        if (split_tail(s, t, end) < 0)
+    uint32_t a;                 /* the allocated tile */
+    if (start - addr >= s->min_block) {
+        a = _sim_tile_new(s, start, end_t - start);
+        if (!a)
             return -1;
-        s->free_bytes += s->t[s->t[t].next].size;
+        _sim_tile_link_after(s, t, a);
+        s->t[t].size = start - addr;
+        ix->resized(s, t, addr, tsize);
+        if (end_t - end >= s->min_block && split_tail(s, a, end) < 0)
+            return -1;
+    } else if (end_t - end >= s->min_block) {
+        a = _sim_tile_new(s, addr, end - addr);
+        if (!a)
+            return -1;
+        _sim_tile_link_before(s, t, a);
+        s->t[t].addr = end;
+        s->t[t].size = end_t - end;
+        ix->resized(s, t, addr, tsize);
+    } else {
+        ix->remove(s, t);
+        a = t;
     }
-    s->obj_tile[id] = t;
+    s->t[a].free = 0;
+    s->free_bytes -= s->t[a].size;
+    s->obj_tile[id] = a;
     s->obj_addr[id] = start + s->cfg.header;
     s->obj_req[id] = size;
-    if (s->policy->index->placed)
-        s->policy->index->placed(s, s->t[t].addr + s->t[t].size);
+    if (ix->placed)
+        ix->placed(s, s->t[a].addr + s->t[a].size);
     return 0;
 }
 
@@ -275,32 +298,53 @@ int _sim_fit_alloc(struct sim_state *s, uint32_t id, uint64_t size, uint64_t ali
         t = extend(s, need);
     if (!t)
         return -1;
-    s->policy->index->remove(s, t);
     return place(s, t, id, size, a);
 }
 
-/* Frees tile t and merges it with free neighbours (immediate coalescing). */
+/* Frees tile t and merges it with free neighbours (immediate coalescing).
+ * The merged block keeps the filed neighbour's place, except in the list
+ * policies, where it is filed anew like any freed block. */
 static void release_tile(struct sim_state *s, uint32_t t)
 {
     const struct sim_index *ix = s->policy->index;
-    s->t[t].free = 1;
-    s->free_bytes += s->t[t].size;
-    uint32_t p = s->t[t].prev;
-    if (p && s->t[p].free) {
-        ix->remove(s, p);
-        s->t[p].size += s->t[t].size;
-        _sim_tile_unlink(s, t);
-        _sim_tile_drop(s, t);
-        t = p;
+    struct sim_tile *T = s->t;
+    T[t].free = 1;
+    s->free_bytes += T[t].size;
+    uint32_t p = T[t].prev, n = T[t].next;
+    int pf = p && T[p].free, nf = n && T[n].free;
+    if (ix->refile_merged || (!pf && !nf)) {
+        if (pf) {
+            ix->remove(s, p);
+            T[p].size += T[t].size;
+            _sim_tile_unlink(s, t);
+            _sim_tile_drop(s, t);
+            t = p;
+        }
+        if (nf) {
+            ix->remove(s, n);
+            T[t].size += T[n].size;
+            _sim_tile_unlink(s, n);
+            _sim_tile_drop(s, n);
+        }
+        ix->insert(s, t);
+        return;
     }
-    uint32_t n = s->t[t].next;
-    if (n && s->t[n].free) {
+    uint32_t keep = pf ? p : n;
+    uint64_t old_addr = T[keep].addr, old_size = T[keep].size;
+    if (pf && nf) {
         ix->remove(s, n);
-        s->t[t].size += s->t[n].size;
+        T[p].size += T[t].size + T[n].size;
         _sim_tile_unlink(s, n);
         _sim_tile_drop(s, n);
+    } else if (pf) {
+        T[p].size += T[t].size;
+    } else {
+        T[n].addr = T[t].addr;
+        T[n].size += T[t].size;
     }
-    ix->insert(s, t);
+    _sim_tile_unlink(s, t);
+    _sim_tile_drop(s, t);
+    ix->resized(s, keep, old_addr, old_size);
 }
 
 void _sim_fit_release(struct sim_state *s, uint32_t id)
@@ -316,12 +360,12 @@ static int shrink(struct sim_state *s, uint32_t t, uint64_t end)
     uint64_t rest = x->addr + x->size - end;
     uint32_t n = x->next;
     if (n && s->t[n].free) {
-        s->policy->index->remove(s, n);
+        uint64_t old_addr = s->t[n].addr, old_size = s->t[n].size;
         s->t[n].addr -= rest;
         s->t[n].size += rest;
         x->size -= rest;
         s->free_bytes += rest;
-        s->policy->index->insert(s, n);
+        s->policy->index->resized(s, n, old_addr, old_size);
         return 0;
     }
     if (rest < s->min_block)

@@ -76,6 +76,10 @@ struct sim_index {
     void (*remove)(struct sim_state *s, uint32_t t);   /* unfile it */
     uint32_t (*find)(struct sim_state *s, uint64_t need); /* tile of >= need, or 0 */
     void (*placed)(struct sim_state *s, uint64_t end);  /* after a placement (next fit) */
+    /* a filed tile now covers a different range that crosses no other free
+     * tile (so address order holds); it was at old_addr with old_size */
+    void (*resized)(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size);
+    int refile_merged;          /* a block grown by a free is filed anew (LIFO, FIFO) */
 };
 
 /* A placement policy. */
@@ -170,6 +174,7 @@ int _sim_objs_reserve(struct sim_state *s, uint32_t id);
 uint32_t _sim_tile_new(struct sim_state *s, uint64_t addr, uint64_t size);
 void _sim_tile_drop(struct sim_state *s, uint32_t t);
 void _sim_tile_link_after(struct sim_state *s, uint32_t at, uint32_t t);
+void _sim_tile_link_before(struct sim_state *s, uint32_t at, uint32_t t);
 void _sim_tile_unlink(struct sim_state *s, uint32_t t);
 void _sim_grow_to(struct sim_state *s, uint64_t top);
 uint64_t _sim_block_size(const struct sim_state *s, uint64_t size);
@@ -182,6 +187,8 @@ uint64_t sim_obj_addr(const struct sim_state *s, uint32_t id);
 /* ---- tree.c: treaps over free tiles ---- */
 void _sim_tree_insert(struct sim_state *s, uint32_t t, int by_size);
 void _sim_tree_remove(struct sim_state *s, uint32_t t, int by_size);
+void _sim_tree_fix(struct sim_state *s, uint32_t t);
+void _sim_tree_rekey(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size);
 uint32_t _sim_tree_first_fit(const struct sim_state *s, uint64_t need);
 uint32_t _sim_tree_next_fit(const struct sim_state *s, uint64_t from, uint64_t need);
 uint32_t _sim_tree_best_fit(const struct sim_state *s, uint64_t need);

@@ -113,6 +113,34 @@ void _sim_tree_remove(struct sim_state *s, uint32_t t, int by_size)
     s->t[t].l = s->t[t].r = 0;
 }
 
+static void fix(struct sim_tile *T, uint32_t x, uint32_t t)
+{
+    if (x != t && x)
+        fix(T, T[t].addr < T[x].addr ? T[x].l : T[x].r, t);
+    if (x)
+        pull(T, x);
+}
+
+/* Address tree: t's range changed without crossing another node, so only
+ * the subtree maxima on its path need recomputing. */
+void _sim_tree_fix(struct sim_state *s, uint32_t t)
+{
+    fix(s->t, s->root, t);
+}
+
+/* Size tree: t's key changed from (old_size, old_addr); take it out under
+ * the old key and file it under the new one. */
+void _sim_tree_rekey(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size)
+{
+    uint64_t a = s->t[t].addr, sz = s->t[t].size;
+    s->t[t].addr = old_addr;
+    s->t[t].size = old_size;
+    _sim_tree_remove(s, t, 1);
+    s->t[t].addr = a;
+    s->t[t].size = sz;
+    _sim_tree_insert(s, t, 1);
+}
+
 /* Lowest-addressed free tile of at least `need` bytes (address tree). */
 uint32_t _sim_tree_first_fit(const struct sim_state *s, uint64_t need)
 {

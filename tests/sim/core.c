@@ -113,7 +113,7 @@ static void test_choices(void)
     static const struct {
         const char *name;
         uint64_t y1, y2;
-    } want[] = {{"ff-lifo", 128, 352}, {"ff-fifo", 528, 352}, {"ff-addr", 0, 128},
+    } want[] = {{"ff-lifo", 128, 352}, {"ff-fifo", 528, 624}, {"ff-addr", 0, 128},
                 {"next-fit", 528, 624}, {"best-fit", 0, 352}, {"seg-fit", 0, 352}};
     const uint64_t sizes[6] = {100, 16, 200, 16, 150, 16};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
