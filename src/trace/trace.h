@@ -4,7 +4,7 @@
  * header is its C mirror.  All integers are little-endian.
  *
  *   file   = header, then chunks until end of file or a chunk whose magic is 0
- *   header = struct htr_file_header (64 bytes), then cmdline_len bytes of
+ *   header = struct htr_file_header (72 bytes), then cmdline_len bytes of
  *            command line (arguments separated by NUL), zero-padded to a
  *            multiple of 8; header_size covers both.
  *   chunk  = struct htr_chunk_header (32 bytes), then `capacity` payload bytes
@@ -55,7 +55,7 @@
 #define HTR_MAGIC          "HUSKYTRC"      /* 8 bytes, no NUL */
 #define HTR_VERSION        1u
 #define HTR_CHUNK_MAGIC    0x314b4348u     /* "HCK1" read as little-endian u32 */
-#define HTR_HEADER_FIXED   64u             /* sizeof(struct htr_file_header) */
+#define HTR_HEADER_FIXED   72u             /* sizeof(struct htr_file_header) */
 #define HTR_CHUNK_HEADER   32u             /* sizeof(struct htr_chunk_header) */
 #define HTR_MAX_RECORD     96u             /* upper bound of one encoded record */
 
@@ -87,12 +87,12 @@ enum htr_op {
                                   out are inherited objects, not errors */
 #define HTR_F_KNOWN     0x7u   /* flags a version-1 reader understands */
 
-/* The on-disk file header (little-endian, exactly 64 bytes). */
+/* The on-disk file header (little-endian, exactly 72 bytes). */
 struct htr_file_header {
     char magic[8];             /* HTR_MAGIC */
     uint16_t version;          /* HTR_VERSION; a reader rejects a newer one */
     uint16_t reserved0;        /* zero */
-    uint32_t header_size;      /* 64 + cmdline_len rounded up to 8 */
+    uint32_t header_size;      /* 72 + cmdline_len rounded up to 8 */
     uint32_t flags;            /* HTR_F_* */
     uint32_t pid;              /* process id of the traced process */
     uint32_t ppid;             /* its parent's pid (names the parent's file) */

@@ -1,0 +1,188 @@
+/* bucket: husky's size-class allocator (internal header).
+ *
+ * Memory comes in 4 MiB segments aligned to 4 MiB.  A segment is cut into 64
+ * slots of 64 KiB: slots 0-1 hold the segment header and the metadata of every
+ * span (out of band: no header next to any user block), slot 63 is an
+ * inaccessible guard, slots 2-62 hold spans.  A span is a run of 1-16 slots
+ * cut into equal blocks of one size class; the span of any pointer is found by
+ * masking the pointer down to its segment and indexing the slot table.
+ *
+ * Each thread owns a heap (found through one initial-exec TLS pointer) holding,
+ * per size class, the span it allocates from and a list of its other spans
+ * with free blocks.  A span's free blocks are a bitmap kept in its metadata;
+ * the owner allocates and frees without any lock or atomic operation.  Frees
+ * from other threads set bits in a second, atomic bitmap of the span and push
+ * the span on the owner's lock-free list; the owner merges them later.
+ * Requests above BUCKET_SMALL_MAX are mmap'd (large.c).
+ */
+#ifndef HUSKY_BUCKET_H
+#define HUSKY_BUCKET_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alloc/common/alloc.h"
+#include "alloc/common/lock.h"
+
+/* ---- geometry ---- */
+#define BUCKET_SEG_SHIFT    22                          /* 4 MiB segments */
+#define BUCKET_SEG_SIZE     ((size_t)1 << BUCKET_SEG_SHIFT)
+#define BUCKET_SEG_MASK     (BUCKET_SEG_SIZE - 1)
+#define BUCKET_SLOTS        64                          /* slots per segment */
+#define BUCKET_META_SLOTS   2                           /* header slots */
+#define BUCKET_FIRST_SLOT   BUCKET_META_SLOTS           /* first data slot */
+#define BUCKET_LAST_SLOT    62                          /* last data slot */
+#define BUCKET_PAGE         4096u
+
+#include "alloc/bucket/size_class.h"
+
+/* ---- spans and segments ---- */
+enum bucket_span_state {
+    BUCKET_SPAN_FREE = 0,       /* in the segment pool, owned by nobody */
+    BUCKET_SPAN_SMALL = 1,      /* cut into blocks, owned by a heap */
+};
+#define BUCKET_SPAN_MAGIC 0x5b0c4e75u
+
+struct bucket_heap;
+
+/* Metadata of one span, kept in its segment's header slots.  Invariants:
+ * free_bits has a 1 for each block the owner may hand out, never for a block
+ * past capacity; nfree counts those bits; every word below `hint` is zero;
+ * remote_bits holds blocks freed by other threads and not yet merged (never
+ * also set in free_bits); while remote_flag is 1 the span is on, or about to
+ * be pushed on, its owner's remote stack. */
+typedef struct bucket_span {
+    uint32_t magic;                     /* BUCKET_SPAN_MAGIC while SMALL */
+    uint8_t state;                      /* enum bucket_span_state */
+    uint8_t cls;                        /* size class */
+    uint8_t slots;                      /* slots covered */
+    uint8_t in_partial;                 /* 1 while on the owner's partial list */
+    uint32_t size;                      /* block size (copy of the class's) */
+    uint32_t capacity;                  /* blocks in the span */
+    uint32_t nfree;                     /* set bits in free_bits */
+    uint32_t hint;                      /* first free_bits word that may be nonzero */
+    uint64_t recip;                     /* ceil(2^40 / size) */
+    uintptr_t base;                     /* address of block 0 */
+    struct bucket_heap *owner;          /* heap that allocates from it */
+    struct bucket_span *next, *prev;    /* owner's partial list of this class */
+    struct bucket_span *remote_next;    /* link in owner's remote stack */
+    _Atomic uint32_t remote_flag;       /* 1: pushed on the remote stack */
+    _Atomic uint32_t remote_busy;       /* remote frees in progress */
+    uint64_t free_bits[BUCKET_BITMAP_WORDS];            /* owner's free blocks */
+    _Atomic uint64_t remote_bits[BUCKET_BITMAP_WORDS];  /* freed by others */
+} bucket_span_t;
+
+#define BUCKET_SEG_MAGIC 0x6875736b79736567ull          /* "huskyseg" */
+
+/* Header of a segment (slot 0).  spans[i] describes the span starting at slot
+ * i; slot_span[i] points at the span covering slot i (NULL when free).  The
+ * masks are guarded by the pool lock. */
+typedef struct bucket_segment {
+    uint64_t magic;                     /* BUCKET_SEG_MAGIC */
+    struct bucket_segment *next;        /* all segments, newest first */
+    uint64_t used_mask;                 /* slots given to spans */
+    uint64_t dirty_mask;                /* free slots whose pages may be resident */
+    uint64_t dirty_time[BUCKET_SLOTS];  /* when each dirty slot was freed (ns) */
+    bucket_span_t *_Atomic slot_span[BUCKET_SLOTS];     /* span covering slot */
+    bucket_span_t spans[BUCKET_SLOTS];  /* metadata, indexed by first slot */
+} bucket_segment_t;
+
+_Static_assert(sizeof(bucket_segment_t) <= BUCKET_META_SLOTS * BUCKET_SLOT_SIZE - BUCKET_PAGE,
+               "segment header must leave room for its guard page");
+
+/* segment.c */
+#define BUCKET_MAP_BITS     (47 - BUCKET_SEG_SHIFT)     /* 47-bit user space */
+#define BUCKET_MAP_WORDS    ((size_t)1 << (BUCKET_MAP_BITS - 6))
+extern _Atomic uint64_t _bucket_seg_map[BUCKET_MAP_WORDS];  /* 1 bit per segment */
+
+/* True when addr lies in one of bucket's segments; reads only the map, so a
+ * foreign pointer is never dereferenced. */
+static inline bool bucket_seg_contains(uintptr_t addr)
+{
+    uintptr_t i = addr >> BUCKET_SEG_SHIFT;
+    if (HA_UNLIKELY(i >= ((uintptr_t)1 << BUCKET_MAP_BITS)))
+        return false;
+    uint64_t w = atomic_load_explicit(&_bucket_seg_map[i >> 6], memory_order_relaxed);
+    return (w >> (i & 63)) & 1;
+}
+
+bucket_span_t *_bucket_span_acquire(unsigned slots);
+void _bucket_span_release(bucket_span_t *span);
+void _bucket_pool_maintain(void);
+void _bucket_pool_lock(void);
+void _bucket_pool_unlock(void);
+void _bucket_pool_reinit(void);
+void _bucket_pool_stats(int fd, int json);
+
+/* Span metadata of an address inside a segment, or NULL. */
+static inline bucket_span_t *bucket_span_of(uintptr_t addr)
+{
+    bucket_segment_t *seg = (bucket_segment_t *)(addr & ~(uintptr_t)BUCKET_SEG_MASK);
+    return atomic_load_explicit(&seg->slot_span[(addr & BUCKET_SEG_MASK) >> BUCKET_SLOT_SHIFT],
+                                memory_order_acquire);
+}
+
+/* span.c */
+void _bucket_span_init(bucket_span_t *span, unsigned cls, struct bucket_heap *heap);
+void *_bucket_span_take(bucket_span_t *span);
+
+/* ---- heaps (thread_cache.c) ---- */
+
+/* A thread's cache: the spans it allocates from.  cur[c] is never NULL (an
+ * empty sentinel span stands in); partial[c] lists the heap's other spans of
+ * class c with free blocks.  Only the owning thread touches it, except
+ * `remote` (any thread pushes) and the links guarded by the heaps lock. */
+typedef struct bucket_heap {
+    bucket_span_t *cur[BUCKET_NCLASS];      /* span being allocated from */
+    bucket_span_t *partial[BUCKET_NCLASS];  /* other spans with free blocks */
+    bucket_span_t *_Atomic remote;          /* spans with pending remote frees */
+    struct bucket_heap *all_next;           /* every heap ever made */
+    struct bucket_heap *abandoned_next;     /* heaps whose thread has exited */
+    bool abandoned;                         /* on the abandoned list */
+    uint64_t spans_taken;                   /* spans acquired (statistics) */
+    uint64_t remote_merged;                 /* blocks merged from remote frees */
+} bucket_heap_t;
+
+extern __thread bucket_heap_t *_bucket_tl_heap __attribute__((tls_model("initial-exec")));
+extern bucket_span_t _bucket_empty_span;
+extern bool _bucket_zero_on_free;
+
+bucket_heap_t *_bucket_heap_init(void);
+void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls);
+void _bucket_free_transition(bucket_heap_t *heap, bucket_span_t *span);
+void _bucket_heaps_lock(void);
+void _bucket_heaps_unlock(void);
+void _bucket_heaps_after_fork_child(void);
+void _bucket_collect_abandoned(void);
+void _bucket_heap_stats(int fd, int json);
+
+/* ---- frees from other threads (remote_free.c) ---- */
+void _bucket_remote_free(bucket_span_t *span, size_t idx);
+void _bucket_remote_collect(bucket_heap_t *heap);
+bool _bucket_span_releasable(bucket_span_t *span);
+
+/* ---- large blocks (large.c) ---- */
+void *_bucket_large_alloc(size_t size, size_t align, bool zero);
+bool _bucket_large_free(void *p);
+size_t _bucket_large_usable(const void *p);
+void *_bucket_large_realloc(void *p, size_t size);
+void _bucket_large_lock(void);
+void _bucket_large_unlock(void);
+void _bucket_large_reinit(void);
+void _bucket_large_stats(int fd, int json);
+
+/* ---- failures and the OS, through the common layer (glue.c) ---- */
+__attribute__((noreturn, cold)) void _bucket_fail(const char *what, const void *p);
+void *_bucket_os_map(size_t size, size_t align);
+void _bucket_os_unmap(void *p, size_t size);
+void _bucket_os_purge(void *p, size_t size);
+void _bucket_os_guard(void *p, size_t size);
+void *_bucket_os_remap(void *p, size_t old_size, size_t new_size);
+uint64_t _bucket_now_ns(void);
+void _bucket_write_u64(int fd, const char *key, uint64_t v, int json, bool first);
+#define BUCKET_CHECK(cond, what, p) \
+    do { if (HA_UNLIKELY(!(cond))) _bucket_fail(what, p); } while (0)
+
+#endif

@@ -1,0 +1,336 @@
+/* large.c: bucket's blocks above BUCKET_SMALL_MAX, each its own mapping.
+ *
+ * Their sizes live out of band, in an open-addressing hash table keyed by
+ * address (linear probing, deletion by backward shift), so free() can reject
+ * a pointer that is no large block.  Freed mappings of up to
+ * BUCKET_CACHE_ENTRY_MAX bytes go to a small cache (BUCKET_CACHE_SLOTS entries,
+ * BUCKET_CACHE_MAX bytes) and are reused by requests of nearly their size;
+ * entries older than BUCKET_CACHE_DELAY_NS are unmapped.  One lock guards the
+ * table and the cache; mmap and munmap run outside it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "alloc/bucket/bucket.h"
+#include "alloc/common/stats.h"
+
+#define BUCKET_CACHE_SLOTS      8
+#define BUCKET_CACHE_MAX        ((size_t)8 << 20)
+#define BUCKET_CACHE_ENTRY_MAX  ((size_t)2 << 20)
+#define BUCKET_CACHE_DELAY_NS   (500ull * 1000 * 1000)
+#define BUCKET_TABLE_MIN        256
+
+/* One large block: its address and mapped length (a page multiple). */
+typedef struct large_entry {
+    uintptr_t addr;             /* 0 for an empty table slot */
+    size_t len;                 /* bytes mapped, all usable */
+} large_entry_t;
+
+/* A cached mapping and when it was freed. */
+typedef struct cache_entry {
+    uintptr_t addr;             /* 0 when the entry is unused */
+    size_t len;                 /* bytes mapped */
+    uint64_t when;              /* free time (ns) */
+} cache_entry_t;
+
+static ha_lock_t large_lock;
+static large_entry_t *table;            /* capacity `cap`, a power of two */
+static size_t cap, count;
+static cache_entry_t cache[BUCKET_CACHE_SLOTS];
+static size_t cache_bytes;
+
+static struct {
+    uint64_t maps;              /* mappings made */
+    uint64_t cache_hits;        /* requests served from the cache */
+    uint64_t live;              /* large blocks in use */
+} large_stats;
+
+void _bucket_large_lock(void)
+{
+    ha_lock(&large_lock);
+}
+
+void _bucket_large_unlock(void)
+{
+    ha_unlock(&large_lock);
+}
+
+void _bucket_large_reinit(void)
+{
+    ha_lock_init(&large_lock);
+}
+
+/* ---- the table ---- */
+
+static size_t slot_of(uintptr_t addr, size_t mask)
+{
+    return (size_t)(((addr >> 12) * 0x9e3779b97f4a7c15ull) >> 20) & mask;
+}
+
+static large_entry_t *table_find(uintptr_t addr)
+{
+    if (table == NULL)
+        return NULL;
+    for (size_t i = slot_of(addr, cap - 1);; i = (i + 1) & (cap - 1)) {
+        if (table[i].addr == addr)
+            return &table[i];
+        if (table[i].addr == 0)
+            return NULL;
+    }
+}
+
+static void table_put(large_entry_t *t, size_t tcap, uintptr_t addr, size_t len)
+{
+    size_t i = slot_of(addr, tcap - 1);
+    while (t[i].addr != 0)
+        i = (i + 1) & (tcap - 1);
+    t[i].addr = addr;
+    t[i].len = len;
+}
+
+/* Removes an entry and shifts later entries of its probe run back into the
+ * hole, so lookups never need tombstones. */
+static void table_remove(large_entry_t *e)
+{
+    size_t mask = cap - 1, hole = (size_t)(e - table);
+    for (size_t i = (hole + 1) & mask; table[i].addr != 0; i = (i + 1) & mask) {
+        size_t home = slot_of(table[i].addr, mask);
+        if (((i - home) & mask) >= ((i - hole) & mask)) {
+            table[hole] = table[i];
+            hole = i;
+        }
+    }
+    table[hole].addr = 0;
+    count--;
+}
+
+/* Makes room for one more entry, doubling the table at half load.  Called
+ * with the lock held; the old table's memory is returned through *old. */
+static bool table_reserve(void **old, size_t *old_len)
+{
+    if ((count + 1) * 2 <= cap)
+        return true;
+    size_t ncap = cap ? cap * 2 : BUCKET_TABLE_MIN;
+    large_entry_t *t = _bucket_os_map(ncap * sizeof *t, BUCKET_PAGE);
+    if (t == NULL)
+        return false;
+    for (size_t i = 0; i < cap; i++)
+        if (table[i].addr != 0)
+            table_put(t, ncap, table[i].addr, table[i].len);
+    *old = table;
+    *old_len = cap * sizeof *table;
+    table = t;
+    cap = ncap;
+    return true;
+}
+
+/* Records a new block; on failure the caller unmaps it. */
+static bool record(uintptr_t addr, size_t len)
+{
+    void *old = NULL;
+    size_t old_len = 0;
+    ha_lock(&large_lock);
+    bool ok = table_reserve(&old, &old_len);
+    if (ok) {
+        table_put(table, cap, addr, len);
+        count++;
+        large_stats.live++;
+    }
+    ha_unlock(&large_lock);
+    if (old != NULL)
+        _bucket_os_unmap(old, old_len);
+    return ok;
+}
+
+/* ---- the cache ---- */
+
+/* Best cached fit for len (at most a quarter more), removed from the cache. */
+static bool cache_take_locked(size_t len, uintptr_t *addr, size_t *got)
+{
+    int best = -1;
+    for (int i = 0; i < BUCKET_CACHE_SLOTS; i++) {
+        if (cache[i].addr == 0 || cache[i].len < len || cache[i].len - len > len / 4)
+            continue;
+        if (best < 0 || cache[i].len < cache[best].len)
+            best = i;
+    }
+    if (best < 0)
+        return false;
+    *addr = cache[best].addr;
+    *got = cache[best].len;
+    cache_bytes -= cache[best].len;
+    cache[best].addr = 0;
+    return true;
+}
+
+/* Moves the entries older than the delay into out[] for unmapping. */
+static size_t cache_expire_locked(uint64_t now, cache_entry_t *out)
+{
+    size_t n = 0;
+    for (int i = 0; i < BUCKET_CACHE_SLOTS; i++) {
+        if (cache[i].addr != 0 && now - cache[i].when >= BUCKET_CACHE_DELAY_NS) {
+            out[n++] = cache[i];
+            cache_bytes -= cache[i].len;
+            cache[i].addr = 0;
+        }
+    }
+    return n;
+}
+
+/* Puts a freed mapping in the cache, evicting the oldest entries to make room
+ * (they land in out[]).  Returns false when it is too big to cache. */
+static bool cache_put_locked(uintptr_t addr, size_t len, uint64_t now,
+                             cache_entry_t *out, size_t *n)
+{
+    if (len > BUCKET_CACHE_ENTRY_MAX)
+        return false;
+    for (;;) {
+        int free_i = -1, oldest = -1;
+        for (int i = 0; i < BUCKET_CACHE_SLOTS; i++) {
+            if (cache[i].addr == 0)
+                free_i = i;
+            else if (oldest < 0 || cache[i].when < cache[oldest].when)
+                oldest = i;
+        }
+        if (free_i >= 0 && cache_bytes + len <= BUCKET_CACHE_MAX) {
+            cache[free_i] = (cache_entry_t){addr, len, now};
+            cache_bytes += len;
+            return true;
+        }
+        out[(*n)++] = cache[oldest];
+        cache_bytes -= cache[oldest].len;
+        cache[oldest].addr = 0;
+    }
+}
+
+static void unmap_all(cache_entry_t *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        _bucket_os_unmap((void *)list[i].addr, list[i].len);
+}
+
+/* ---- the backend's large path ---- */
+
+/* A block of `size` bytes aligned to `align` (0 or a power of two), zeroed
+ * when asked; NULL with errno = ENOMEM. */
+void *_bucket_large_alloc(size_t size, size_t align, bool zero)
+{
+    if (size > SIZE_MAX / 2) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t len = (size + BUCKET_PAGE - 1) & ~(size_t)(BUCKET_PAGE - 1);
+    uintptr_t addr = 0;
+    size_t got = len;
+    HA_STAT_INC(large_allocs);
+    bool hit = false;
+    if (align <= BUCKET_PAGE) {
+        ha_lock(&large_lock);
+        hit = cache_take_locked(len, &addr, &got);
+        large_stats.cache_hits += hit;
+        ha_unlock(&large_lock);
+    }
+    if (!hit) {
+        addr = (uintptr_t)_bucket_os_map(len, align > BUCKET_PAGE ? align : BUCKET_PAGE);
+        if (addr == 0) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        ha_lock(&large_lock);
+        large_stats.maps++;
+        ha_unlock(&large_lock);
+    } else if (zero) {
+        memset((void *)addr, 0, size);
+    }
+    if (!record(addr, got)) {
+        _bucket_os_unmap((void *)addr, got);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return (void *)addr;
+}
+
+/* Frees a large block; false when p is none (the caller aborts). */
+bool _bucket_large_free(void *p)
+{
+    cache_entry_t out[BUCKET_CACHE_SLOTS + 1];
+    size_t n = 0;
+    uint64_t now = _bucket_now_ns();
+    ha_lock(&large_lock);
+    large_entry_t *e = table_find((uintptr_t)p);
+    if (e == NULL) {
+        ha_unlock(&large_lock);
+        return false;
+    }
+    large_entry_t blk = *e;
+    table_remove(e);
+    large_stats.live--;
+    n = cache_expire_locked(now, out);
+    if (_bucket_zero_on_free && blk.len <= BUCKET_CACHE_ENTRY_MAX)
+        memset((void *)blk.addr, 0, blk.len);
+    if (!cache_put_locked(blk.addr, blk.len, now, out, &n))
+        out[n++] = (cache_entry_t){blk.addr, blk.len, now};
+    ha_unlock(&large_lock);
+    unmap_all(out, n);
+    return true;
+}
+
+/* Usable bytes of a large block, 0 when p is none. */
+size_t _bucket_large_usable(const void *p)
+{
+    ha_lock(&large_lock);
+    large_entry_t *e = table_find((uintptr_t)p);
+    size_t len = e != NULL ? e->len : 0;
+    ha_unlock(&large_lock);
+    return len;
+}
+
+/* Resizes a large block to another large size with mremap (moving it when it
+ * must); the caller handles sizes that become small.  NULL + ENOMEM leaves p
+ * intact. */
+void *_bucket_large_realloc(void *p, size_t size)
+{
+    if (size > SIZE_MAX / 2) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t len = (size + BUCKET_PAGE - 1) & ~(size_t)(BUCKET_PAGE - 1);
+    ha_lock(&large_lock);
+    large_entry_t *e = table_find((uintptr_t)p);
+    if (e == NULL) {
+        ha_unlock(&large_lock);
+        _bucket_fail("invalid realloc", p);
+    }
+    size_t old = e->len;
+    if (len == old) {
+        ha_unlock(&large_lock);
+        return p;
+    }
+    table_remove(e);
+    large_stats.live--;
+    ha_unlock(&large_lock);
+    void *q = _bucket_os_remap(p, old, len);
+    if (q == NULL) {
+        record((uintptr_t)p, old);          /* the slot just freed is still there */
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (!record((uintptr_t)q, len)) {
+        _bucket_os_unmap(q, len);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return q;
+}
+
+void _bucket_large_stats(int fd, int json)
+{
+    ha_lock(&large_lock);
+    typeof(large_stats) s = large_stats;
+    size_t cached = cache_bytes;
+    ha_unlock(&large_lock);
+    _bucket_write_u64(fd, "large_maps", s.maps, json, false);
+    _bucket_write_u64(fd, "large_cache_hits", s.cache_hits, json, false);
+    _bucket_write_u64(fd, "large_live", s.live, json, false);
+    _bucket_write_u64(fd, "large_cached_bytes", cached, json, false);
+}

@@ -1,0 +1,76 @@
+/* remote_free.c: frees of a block by a thread that does not own its span.
+ *
+ * The freeing thread sets the block's bit in the span's atomic remote bitmap
+ * (an already set bit is a double free) and, if the span is not yet queued,
+ * pushes the span on its owner's lock-free stack (a Treiber push; the owner
+ * takes the whole stack at once with an exchange, so there is no ABA).  The
+ * owner merges the remote bits into its own bitmap when it runs short of
+ * blocks.  No global lock is taken and no user memory is written.
+ *
+ * A span is never given back while a remote free is under way on it
+ * (remote_busy) or while it is queued (remote_flag): the link field lives in
+ * the span's metadata, which would otherwise be reused under the pusher.
+ */
+#include "alloc/bucket/bucket.h"
+
+void _bucket_remote_free(bucket_span_t *span, size_t idx)
+{
+    uint64_t bit = 1ull << (idx & 63);
+    atomic_fetch_add(&span->remote_busy, 1);
+    uint64_t old = atomic_fetch_or(&span->remote_bits[idx >> 6], bit);
+    if (HA_UNLIKELY(old & bit))
+        _bucket_fail("double free", (void *)(span->base + idx * span->size));
+    if (atomic_exchange(&span->remote_flag, 1) == 0) {
+        bucket_heap_t *heap = span->owner;
+        bucket_span_t *head = atomic_load_explicit(&heap->remote, memory_order_relaxed);
+        do {
+            span->remote_next = head;
+        } while (!atomic_compare_exchange_weak_explicit(&heap->remote, &head, span,
+                                                        memory_order_release,
+                                                        memory_order_relaxed));
+    }
+    atomic_fetch_sub(&span->remote_busy, 1);
+}
+
+/* True when no other thread is freeing into the span or has queued it. */
+bool _bucket_span_releasable(bucket_span_t *span)
+{
+    return atomic_load(&span->remote_busy) == 0 && atomic_load(&span->remote_flag) == 0;
+}
+
+/* Moves a span's remote bits into its free bitmap.  A bit set in both says
+ * the block was freed twice (once by the owner, once by another thread). */
+static void span_merge(bucket_heap_t *heap, bucket_span_t *span)
+{
+    unsigned words = (span->capacity + 63) / 64;
+    uint32_t before = span->nfree;
+    for (unsigned i = 0; i < words; i++) {
+        if (atomic_load_explicit(&span->remote_bits[i], memory_order_relaxed) == 0)
+            continue;
+        uint64_t x = atomic_exchange_explicit(&span->remote_bits[i], 0, memory_order_acquire);
+        if (HA_UNLIKELY(x & span->free_bits[i])) {
+            size_t idx = (size_t)i * 64 + (unsigned)__builtin_ctzll(x & span->free_bits[i]);
+            _bucket_fail("double free", (void *)(span->base + idx * span->size));
+        }
+        span->free_bits[i] |= x;
+        span->nfree += (uint32_t)__builtin_popcountll(x);
+        if (i < span->hint)
+            span->hint = i;
+    }
+    heap->remote_merged += span->nfree - before;
+    if ((before == 0 && span->nfree > 0) || span->nfree == span->capacity)
+        _bucket_free_transition(heap, span);
+}
+
+/* Merges every span queued on the heap.  The link is read before the flag is
+ * cleared: once cleared, another thread may queue the span again. */
+void _bucket_remote_collect(bucket_heap_t *heap)
+{
+    bucket_span_t *span = atomic_exchange_explicit(&heap->remote, NULL, memory_order_acquire);
+    while (span != NULL) {
+        bucket_span_t *next = span->remote_next;
+        atomic_store(&span->remote_flag, 0);
+        span_merge(heap, span);
+        span = next;
+    }
+}

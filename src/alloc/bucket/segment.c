@@ -1,0 +1,260 @@
+/* segment.c: bucket's 4 MiB segments and the pool of free span slots.
+ *
+ * Segments are mapped on demand and never unmapped; a global bitmap over the
+ * address space says which 4 MiB ranges are segments, so free() can tell its
+ * own pointers from foreign ones without touching unmapped memory.  Free slots
+ * stay "dirty" (their pages resident) for a short delay, so a span freed and
+ * taken again soon costs no page faults; after BUCKET_PURGE_DELAY_NS, or as
+ * soon as more than BUCKET_DIRTY_MAX slots are dirty, their pages are given
+ * back with madvise.  Everything here runs under the pool lock, except the
+ * mmap and madvise calls themselves.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "alloc/bucket/bucket.h"
+
+#define BUCKET_PURGE_DELAY_NS  (250ull * 1000 * 1000)   /* dirty slot lifetime */
+#define BUCKET_DIRTY_MAX       64u                     /* dirty slots (4 MiB) */
+
+/* The slots no span ever gets: the header and the trailing guard. */
+#define BUCKET_RESERVED_MASK   (((1ull << BUCKET_META_SLOTS) - 1) | (1ull << 63))
+
+static ha_lock_t pool_lock;
+static bucket_segment_t *segments;                      /* newest first */
+_Atomic uint64_t _bucket_seg_map[BUCKET_MAP_WORDS];     /* 1 bit per 4 MiB */
+static uint32_t dirty_slots;                            /* total dirty slots */
+
+static struct {
+    uint64_t segments;          /* segments mapped */
+    uint64_t acquired;          /* spans handed to heaps */
+    uint64_t released;          /* spans given back */
+    uint64_t purged_slots;      /* slots whose pages went back to the kernel */
+} pool_stats;
+
+void _bucket_pool_lock(void)
+{
+    ha_lock(&pool_lock);
+}
+
+void _bucket_pool_unlock(void)
+{
+    ha_unlock(&pool_lock);
+}
+
+/* After fork the child has one thread: whatever held the lock is gone. */
+void _bucket_pool_reinit(void)
+{
+    ha_lock_init(&pool_lock);
+}
+
+/* ---- segments ---- */
+
+/* Maps and registers a segment; its guard pages keep an overflow from the last
+ * span of the segment below and an underflow from the first span away from
+ * the header.  Called without the lock. */
+static bucket_segment_t *segment_new(void)
+{
+    char *m = _bucket_os_map(BUCKET_SEG_SIZE, BUCKET_SEG_SIZE);
+    if (m == NULL)
+        return NULL;
+    _bucket_os_guard(m + BUCKET_META_SLOTS * BUCKET_SLOT_SIZE - BUCKET_PAGE, BUCKET_PAGE);
+    _bucket_os_guard(m + (BUCKET_SLOTS - 1) * BUCKET_SLOT_SIZE, BUCKET_SLOT_SIZE);
+    bucket_segment_t *seg = (bucket_segment_t *)m;
+    seg->magic = BUCKET_SEG_MAGIC;
+    seg->used_mask = BUCKET_RESERVED_MASK;
+    uintptr_t i = (uintptr_t)m >> BUCKET_SEG_SHIFT;
+    atomic_fetch_or(&_bucket_seg_map[i >> 6], 1ull << (i & 63));
+    return seg;
+}
+
+/* Lowest run of `n` free slots in `free_mask` (a slot mask), or -1. */
+static int find_run(uint64_t free_mask, unsigned n)
+{
+    uint64_t want = n >= 64 ? ~0ull : (1ull << n) - 1;
+    for (unsigned i = BUCKET_FIRST_SLOT; i + n <= BUCKET_LAST_SLOT + 1; i++) {
+        if ((free_mask >> i & want) == want)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* Takes n slots for a span, preferring dirty single slots (no page faults),
+ * then the lowest run in the oldest segments (keeps the heap compact). */
+static bucket_span_t *pool_take(unsigned n)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (bucket_segment_t *seg = segments; seg != NULL; seg = seg->next) {
+            uint64_t free_mask = ~seg->used_mask;
+            if (pass == 0)
+                free_mask &= n == 1 ? seg->dirty_mask : 0;
+            int first = find_run(free_mask, n);
+            if (first < 0)
+                continue;
+            uint64_t bits = (n >= 64 ? ~0ull : (1ull << n) - 1) << first;
+            dirty_slots -= (uint32_t)__builtin_popcountll(seg->dirty_mask & bits);
+            seg->used_mask |= bits;
+            seg->dirty_mask &= ~bits;
+            bucket_span_t *span = &seg->spans[first];
+            span->slots = (uint8_t)n;
+            span->base = (uintptr_t)seg + ((uintptr_t)first << BUCKET_SLOT_SHIFT);
+            pool_stats.acquired++;
+            return span;
+        }
+    }
+    return NULL;
+}
+
+/* A span of n slots for a heap (state FREE, fields to be set by the caller),
+ * or NULL with errno = ENOMEM.  Before mapping a new segment it lets exited
+ * threads' heaps give back what other threads freed into them. */
+bucket_span_t *_bucket_span_acquire(unsigned n)
+{
+    bool collected = false;
+    for (;;) {
+        ha_lock(&pool_lock);
+        bucket_span_t *span = pool_take(n);
+        ha_unlock(&pool_lock);
+        if (span != NULL)
+            return span;
+        if (!collected) {
+            collected = true;
+            _bucket_collect_abandoned();
+            continue;
+        }
+        bucket_segment_t *seg = segment_new();
+        if (seg == NULL) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        ha_lock(&pool_lock);
+        seg->next = segments;
+        segments = seg;
+        pool_stats.segments++;
+        ha_unlock(&pool_lock);
+    }
+}
+
+/* ---- purging ---- */
+
+/* Dirty slots freed at least `age` ns before `now`. */
+static uint32_t count_older(uint64_t now, uint64_t age)
+{
+    uint32_t n = 0;
+    for (bucket_segment_t *seg = segments; seg != NULL; seg = seg->next)
+        for (uint64_t d = seg->dirty_mask; d != 0; d &= d - 1)
+            n += now - seg->dirty_time[__builtin_ctzll(d)] >= age;
+    return n;
+}
+
+/* Chooses the dirty slots to purge: those older than the delay, and when more
+ * than BUCKET_DIRTY_MAX are dirty, the oldest ones down to half of it (the age
+ * cut-off shrinks until enough qualify).  Marks them used so nobody takes them
+ * meanwhile and records them in segs/masks (at most max segments).  Returns
+ * how many segments were recorded. */
+static size_t purge_select(uint64_t now, bucket_segment_t **segs, uint64_t *masks, size_t max)
+{
+    uint64_t age = BUCKET_PURGE_DELAY_NS;
+    if (dirty_slots > BUCKET_DIRTY_MAX) {
+        uint32_t need = dirty_slots - BUCKET_DIRTY_MAX / 2;
+        while (age != 0 && count_older(now, age) < need)
+            age /= 4;
+    }
+    size_t n = 0;
+    for (bucket_segment_t *seg = segments; seg != NULL && n < max; seg = seg->next) {
+        uint64_t pick = 0;
+        for (uint64_t d = seg->dirty_mask; d != 0; d &= d - 1) {
+            unsigned i = (unsigned)__builtin_ctzll(d);
+            if (now - seg->dirty_time[i] >= age)
+                pick |= 1ull << i;
+        }
+        if (pick == 0)
+            continue;
+        seg->used_mask |= pick;
+        seg->dirty_mask &= ~pick;
+        dirty_slots -= (uint32_t)__builtin_popcountll(pick);
+        segs[n] = seg;
+        masks[n++] = pick;
+    }
+    return n;
+}
+
+/* Gives the pages of the selected slots back, one madvise per run of slots,
+ * then returns the slots to the pool as clean.  Called without the lock. */
+static void purge_apply(bucket_segment_t **segs, uint64_t *masks, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        uint64_t m = masks[k];
+        while (m != 0) {
+            unsigned first = (unsigned)__builtin_ctzll(m);
+            unsigned len = (unsigned)__builtin_ctzll(~(m >> first));
+            if (first + len > 64)
+                len = 64 - first;
+            _bucket_os_purge((char *)segs[k] + ((size_t)first << BUCKET_SLOT_SHIFT),
+                             (size_t)len << BUCKET_SLOT_SHIFT);
+            m &= len >= 64 ? 0 : ~(((1ull << len) - 1) << first);
+        }
+    }
+    ha_lock(&pool_lock);
+    for (size_t k = 0; k < n; k++) {
+        segs[k]->used_mask &= ~masks[k];
+        pool_stats.purged_slots += (uint64_t)__builtin_popcountll(masks[k]);
+    }
+    ha_unlock(&pool_lock);
+}
+
+/* Purges what is due.  Called with the pool lock held; releases it before
+ * any madvise. */
+static void pool_purge_unlock(uint64_t now)
+{
+    bucket_segment_t *segs[16];
+    uint64_t masks[16];
+    size_t n = purge_select(now, segs, masks, 16);
+    ha_unlock(&pool_lock);
+    if (n > 0)
+        purge_apply(segs, masks, n);
+}
+
+/* Returns an empty span's slots to the pool (dirty), then purges what is due. */
+void _bucket_span_release(bucket_span_t *span)
+{
+    bucket_segment_t *seg = (bucket_segment_t *)(span->base & ~(uintptr_t)BUCKET_SEG_MASK);
+    unsigned first = (unsigned)((span->base - (uintptr_t)seg) >> BUCKET_SLOT_SHIFT);
+    unsigned n = span->slots;
+    uint64_t bits = (n >= 64 ? ~0ull : (1ull << n) - 1) << first;
+    uint64_t now = _bucket_now_ns();
+
+    span->magic = 0;
+    span->state = BUCKET_SPAN_FREE;
+    span->owner = NULL;
+    for (unsigned i = first; i < first + n; i++)
+        atomic_store_explicit(&seg->slot_span[i], NULL, memory_order_release);
+    ha_lock(&pool_lock);
+    seg->used_mask &= ~bits;
+    seg->dirty_mask |= bits;
+    for (unsigned i = first; i < first + n; i++)
+        seg->dirty_time[i] = now;
+    dirty_slots += n;
+    pool_stats.released++;
+    pool_purge_unlock(now);
+}
+
+/* Purges slots whose delay has passed; called now and then from slow paths. */
+void _bucket_pool_maintain(void)
+{
+    ha_lock(&pool_lock);
+    pool_purge_unlock(_bucket_now_ns());
+}
+
+void _bucket_pool_stats(int fd, int json)
+{
+    ha_lock(&pool_lock);
+    uint64_t dirty = dirty_slots;
+    typeof(pool_stats) s = pool_stats;
+    ha_unlock(&pool_lock);
+    _bucket_write_u64(fd, "segments", s.segments, json, true);
+    _bucket_write_u64(fd, "spans_acquired", s.acquired, json, false);
+    _bucket_write_u64(fd, "spans_released", s.released, json, false);
+    _bucket_write_u64(fd, "slots_purged", s.purged_slots, json, false);
+    _bucket_write_u64(fd, "slots_dirty", dirty, json, false);
+}

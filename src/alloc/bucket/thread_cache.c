@@ -1,0 +1,243 @@
+/* thread_cache.c: bucket's per-thread heaps.
+ *
+ * Each thread allocates from its own heap, reached through one initial-exec
+ * TLS pointer, so malloc and free of small blocks take no lock.  Heaps are
+ * carved from mmap'd chunks and never freed: when a thread exits (pthread key
+ * destructor) its heap gives its empty spans back and goes on the abandoned
+ * list, and the next new thread adopts it with the spans still in it.  The
+ * heaps lock guards the lists of heaps only; the pool lock is taken after it
+ * when both are needed.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "alloc/bucket/bucket.h"
+#include "alloc/common/options.h"
+
+#define BUCKET_HEAP_CHUNK ((size_t)64 << 10)            /* heaps mapped at once */
+
+__thread bucket_heap_t *_bucket_tl_heap __attribute__((tls_model("initial-exec")));
+
+/* Stands in for "no span" in heap->cur: no free bits, so the fast path always
+ * falls through to the slow one. */
+bucket_span_t _bucket_empty_span;
+
+static ha_lock_t heaps_lock;
+static bucket_heap_t *all_heaps;                        /* every heap */
+static bucket_heap_t *abandoned;                        /* heaps without a thread */
+static char *chunk_next, *chunk_end;                    /* heap carving */
+static pthread_key_t heap_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+void _bucket_heaps_lock(void)
+{
+    ha_lock(&heaps_lock);
+}
+
+void _bucket_heaps_unlock(void)
+{
+    ha_unlock(&heaps_lock);
+}
+
+/* ---- spans in a heap ---- */
+
+static void partial_push(bucket_heap_t *heap, bucket_span_t *span)
+{
+    bucket_span_t *head = heap->partial[span->cls];
+    span->prev = NULL;
+    span->next = head;
+    if (head != NULL)
+        head->prev = span;
+    heap->partial[span->cls] = span;
+    span->in_partial = 1;
+}
+
+static void partial_unlink(bucket_heap_t *heap, bucket_span_t *span)
+{
+    if (span->prev != NULL)
+        span->prev->next = span->next;
+    else
+        heap->partial[span->cls] = span->next;
+    if (span->next != NULL)
+        span->next->prev = span->prev;
+    span->next = span->prev = NULL;
+    span->in_partial = 0;
+}
+
+/* The fast path found no free bit at cur's hint: finish cur if it has blocks
+ * left, otherwise switch to another span of the class (merging remote frees
+ * first), or to a fresh one from the pool. */
+HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
+{
+    bucket_span_t *span = heap->cur[cls];
+    if (span->nfree > 0)
+        return _bucket_span_take(span);
+    heap->cur[cls] = &_bucket_empty_span;               /* a full span sits in no list */
+    if (atomic_load_explicit(&heap->remote, memory_order_relaxed) != NULL)
+        _bucket_remote_collect(heap);
+    span = heap->partial[cls];
+    if (span != NULL) {
+        partial_unlink(heap, span);
+    } else {
+        span = _bucket_span_acquire(_bucket_classes[cls].slots);
+        if (span == NULL)
+            return NULL;
+        _bucket_span_init(span, cls, heap);
+        heap->spans_taken++;
+    }
+    heap->cur[cls] = span;
+    return _bucket_span_take(span);
+}
+
+/* Called by the owner when a free or a merge made a span go from full to not
+ * full, or become empty.  The current span of a class is left alone; other
+ * spans join the partial list, and leave the heap once empty. */
+void _bucket_free_transition(bucket_heap_t *heap, bucket_span_t *span)
+{
+    if (span == heap->cur[span->cls])
+        return;
+    if (span->nfree == span->capacity && _bucket_span_releasable(span)) {
+        if (span->in_partial)
+            partial_unlink(heap, span);
+        _bucket_span_release(span);
+        return;
+    }
+    if (!span->in_partial)
+        partial_push(heap, span);
+}
+
+/* ---- heap life cycle ---- */
+
+/* Gives back the empty spans of a heap whose thread is gone and moves its
+ * current spans to the partial lists, so an adopter starts from them. */
+static void heap_flush(bucket_heap_t *heap)
+{
+    _bucket_remote_collect(heap);
+    for (unsigned c = 0; c < BUCKET_NCLASS; c++) {
+        bucket_span_t *span = heap->cur[c];
+        heap->cur[c] = &_bucket_empty_span;
+        if (span != &_bucket_empty_span && span->nfree > 0)
+            _bucket_free_transition(heap, span);
+        for (span = heap->partial[c]; span != NULL;) {
+            bucket_span_t *next = span->next;
+            if (span->nfree == span->capacity && _bucket_span_releasable(span)) {
+                partial_unlink(heap, span);
+                _bucket_span_release(span);
+            }
+            span = next;
+        }
+    }
+}
+
+static void abandon_locked(bucket_heap_t *heap)
+{
+    heap->abandoned = true;
+    heap->abandoned_next = abandoned;
+    abandoned = heap;
+}
+
+/* pthread key destructor: the thread is exiting. */
+static void heap_exit(void *arg)
+{
+    bucket_heap_t *heap = arg;
+    if (_bucket_tl_heap == heap)
+        _bucket_tl_heap = NULL;
+    heap_flush(heap);
+    ha_lock(&heaps_lock);
+    abandon_locked(heap);
+    ha_unlock(&heaps_lock);
+}
+
+static void key_create(void)
+{
+    if (pthread_key_create(&heap_key, heap_exit) != 0)
+        heap_key = (pthread_key_t)-1;
+}
+
+/* A zeroed heap from the heaps' own mmap'd chunks, under the heaps lock. */
+static bucket_heap_t *heap_carve_locked(void)
+{
+    size_t need = (sizeof(bucket_heap_t) + 63) & ~(size_t)63;
+    if (chunk_next == NULL || (size_t)(chunk_end - chunk_next) < need) {
+        char *m = _bucket_os_map(BUCKET_HEAP_CHUNK, BUCKET_PAGE);
+        if (m == NULL)
+            return NULL;
+        chunk_next = m;
+        chunk_end = m + BUCKET_HEAP_CHUNK;
+    }
+    bucket_heap_t *heap = (bucket_heap_t *)chunk_next;
+    chunk_next += need;
+    for (unsigned c = 0; c < BUCKET_NCLASS; c++)
+        heap->cur[c] = &_bucket_empty_span;
+    heap->all_next = all_heaps;
+    all_heaps = heap;
+    return heap;
+}
+
+/* First allocation of a thread: adopt an abandoned heap or make one, and
+ * register the exit hook.  pthread_setspecific may call calloc, which then
+ * finds the heap already in place. */
+HA_NOINLINE bucket_heap_t *_bucket_heap_init(void)
+{
+    pthread_once(&key_once, key_create);
+    _bucket_zero_on_free = ha_option(HA_OPT_ZERO_ON_FREE) != 0;
+    ha_lock(&heaps_lock);
+    bucket_heap_t *heap = abandoned;
+    if (heap != NULL) {
+        abandoned = heap->abandoned_next;
+        heap->abandoned = false;
+    } else {
+        heap = heap_carve_locked();
+    }
+    ha_unlock(&heaps_lock);
+    if (heap == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    _bucket_tl_heap = heap;
+    if (heap_key != (pthread_key_t)-1)
+        pthread_setspecific(heap_key, heap);
+    return heap;
+}
+
+/* Lets the heaps of exited threads merge what other threads freed into them
+ * and give back their empty spans; called before mapping a new segment.  The
+ * heaps lock is held throughout, so no thread adopts a heap meanwhile. */
+void _bucket_collect_abandoned(void)
+{
+    ha_lock(&heaps_lock);
+    for (bucket_heap_t *h = abandoned; h != NULL; h = h->abandoned_next)
+        heap_flush(h);
+    ha_unlock(&heaps_lock);
+}
+
+/* In the child of fork only the forking thread lives on: every other heap is
+ * abandoned, so the next threads adopt them and their memory is not lost. */
+void _bucket_heaps_after_fork_child(void)
+{
+    ha_lock_init(&heaps_lock);
+    abandoned = NULL;
+    for (bucket_heap_t *h = all_heaps; h != NULL; h = h->all_next) {
+        h->abandoned = false;
+        if (h != _bucket_tl_heap)
+            abandon_locked(h);
+    }
+}
+
+void _bucket_heap_stats(int fd, int json)
+{
+    uint64_t spans = 0, merged = 0, nheaps = 0, nabandoned = 0;
+    ha_lock(&heaps_lock);
+    for (bucket_heap_t *h = all_heaps; h != NULL; h = h->all_next) {
+        spans += h->spans_taken;
+        merged += h->remote_merged;
+        nheaps++;
+        nabandoned += h->abandoned;
+    }
+    ha_unlock(&heaps_lock);
+    _bucket_write_u64(fd, "heaps", nheaps, json, false);
+    _bucket_write_u64(fd, "heaps_abandoned", nabandoned, json, false);
+    _bucket_write_u64(fd, "heap_spans_taken", spans, json, false);
+    _bucket_write_u64(fd, "remote_blocks_merged", merged, json, false);
+}

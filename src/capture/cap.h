@@ -1,0 +1,144 @@
+/* Internal header of the capture shim (cap_): libhuskycapture.so.
+ *
+ * The shim is preloaded into a traced program.  It interposes the malloc
+ * family (hooks.c), forwards each call to glibc's __libc_* entry points and
+ * appends one record per call to the calling thread's current chunk of the
+ * trace file (emit.c).  The trace file is mapped MAP_SHARED (file.c), so a
+ * record is in the page cache as soon as it is written: a SIGKILL loses
+ * nothing that completed.  Order keys come from clock.c.
+ *
+ * Nothing here calls malloc, stdio or locale functions: all of it runs
+ * inside malloc.
+ */
+#ifndef HUSKY_CAP_H
+#define HUSKY_CAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/encode.h"
+#include "trace/trace.h"
+
+#define CAP_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define CAP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CAP_HIDDEN      __attribute__((visibility("hidden")))
+#define CAP_TLS         __attribute__((tls_model("initial-exec")))
+
+/* Process-wide states of the shim (cap_state). */
+enum cap_state_value {
+    CAP_UNINIT = 0,            /* no call seen yet */
+    CAP_INITIALIZING = 1,      /* one thread is setting the trace up */
+    CAP_READY = 2,             /* recording */
+    CAP_OFF = 3                /* not recording (no HUSKY_TRACE_DIR, or an error) */
+};
+
+/* Per-thread recording state, in initial-exec TLS (dynamic TLS may call malloc).
+ * Invariant: when `chunk` is set, pos <= end, both inside chunk's payload,
+ * and chunk->used == pos - payload start after every completed record. */
+struct cap_thread {
+    struct htr_chunk_header *chunk;  /* current chunk in the mapping, or NULL */
+    uint8_t *pos;                    /* where the next record goes */
+    uint8_t *end;                    /* end of the current chunk's payload */
+    struct htr_codec_state codec;    /* delta state of the current chunk */
+    uint32_t index;                  /* thread index + 1; 0 before the first event */
+    uint32_t next_size;              /* bytes (header included) of the next chunk */
+    int busy;                        /* inside the shim: nested calls pass through */
+    int exits;                       /* times the exit destructor ran */
+};
+
+/* ---- hooks.c ---- */
+extern __thread struct cap_thread cap_self CAP_TLS CAP_HIDDEN;
+
+/* ---- clock.c ---- */
+/* Where order keys come from (cap_clock). */
+enum cap_clock_kind {
+    CAP_CLOCK_COUNTER = 0,     /* one shared counter kept at or above
+                                  CLOCK_MONOTONIC_COARSE: ns, exact order */
+    CAP_CLOCK_MONOTONIC = 1,   /* clock_gettime(CLOCK_MONOTONIC) per event */
+    CAP_CLOCK_TSC = 2          /* the TSC (HTR_F_TSC) */
+};
+extern int cap_clock CAP_HIDDEN;             /* enum cap_clock_kind */
+extern uint64_t cap_counter CAP_HIDDEN;      /* the shared counter (atomic) */
+void cap_clock_init(void) CAP_HIDDEN;
+uint64_t cap_now_ns(void) CAP_HIDDEN;
+uint64_t cap_coarse_ns(void) CAP_HIDDEN;
+
+/* Reads the TSC after every earlier instruction completed (lfence): the key
+ * comes after the loads that found the block (a pointer handed over by
+ * another thread, or the block a malloc took), and before any store of the
+ * call that follows (stores become visible only after the read retires). */
+static inline uint64_t cap_tsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* The next value of the shared counter: one more than the last key, or the
+ * coarse clock if that is ahead.  The compare-and-swap is a locked
+ * instruction: it completes after the loads before it and before the
+ * stores after it, and all of them form one total order, so a release and
+ * a later acquisition of the same block get increasing keys on any CPUs. */
+static inline uint64_t cap_counter_next(void)
+{
+    uint64_t now = cap_coarse_ns();
+    uint64_t cur = __atomic_load_n(&cap_counter, __ATOMIC_RELAXED);
+    for (;;) {
+        uint64_t next = cur + 1 > now ? cur + 1 : now;
+        if (__atomic_compare_exchange_n(&cap_counter, &cur, next, 1, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_RELAXED))
+            return next;
+    }
+}
+
+/* An order key.  The same function serves both sides of the invariant:
+ * callers take it before a call that releases memory and after a call that
+ * acquires memory. */
+static inline uint64_t cap_key(void)
+{
+    if (CAP_LIKELY(cap_clock == CAP_CLOCK_COUNTER))
+        return cap_counter_next();
+    return cap_clock == CAP_CLOCK_TSC ? cap_tsc() : cap_now_ns();
+}
+
+static inline uint64_t cap_key_before(void)
+{
+    return cap_key();
+}
+
+static inline uint64_t cap_key_after(void)
+{
+    return cap_key();
+}
+
+/* ---- file.c ---- */
+extern int cap_state CAP_HIDDEN;             /* enum cap_state_value (atomic) */
+extern int cap_callers CAP_HIDDEN;           /* records carry caller addresses */
+int cap_init_slow(void) CAP_HIDDEN;          /* 1 when recording */
+/* Reserves a chunk of `size` bytes; returns its address in the mapping or
+ * NULL when the trace cannot grow (recording then stops for the thread). */
+struct htr_chunk_header *cap_reserve(uint32_t size) CAP_HIDDEN;
+/* The first chunk, prepared by file setup for the thread that sets up. */
+struct htr_chunk_header *cap_take_first_chunk(uint32_t *size) CAP_HIDDEN;
+uint32_t cap_next_thread_index(void) CAP_HIDDEN;
+
+/* ---- emit.c ---- */
+void cap_thread_reset(struct cap_thread *t) CAP_HIDDEN;
+void cap_emit_slow(struct cap_thread *t, const struct htr_event *ev) CAP_HIDDEN;
+void cap_thread_key_init(void) CAP_HIDDEN;
+
+/* Appends ev to the calling thread's chunk and publishes it (the release
+ * store of `used` makes the record count only once it is whole). */
+static inline __attribute__((always_inline)) void
+cap_emit(struct cap_thread *t, const struct htr_event *ev)
+{
+    if (CAP_UNLIKELY(t->end - t->pos < (ptrdiff_t)HTR_MAX_RECORD)) {
+        cap_emit_slow(t, ev);
+        return;
+    }
+    t->pos = cap_encode(t->pos, &t->codec, ev, cap_callers);
+    uint32_t used = (uint32_t)(t->pos - (uint8_t *)(t->chunk + 1));
+    __atomic_store_n(&t->chunk->used, used, __ATOMIC_RELEASE);
+}
+
+#endif

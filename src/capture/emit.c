@@ -1,0 +1,154 @@
+/* Per-thread chunks of the capture shim: a thread's first event, full
+ * chunks, and the thread's exit event.
+ *
+ * The common path (cap_emit in cap.h) only encodes into the current chunk.
+ * Everything else lands here: it starts the thread (index, thread_start
+ * event), retires a full chunk (its pages leave the process, so the shim's
+ * memory stays bounded however long the program runs) and reserves the
+ * next one, whose size doubles from one page up to CHUNK_MAX.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "capture/cap.h"
+
+#define CHUNK_MAX (256u << 10)          /* largest chunk, header included */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23          /* Linux 5.14; older kernels say EINVAL */
+#endif
+
+__thread struct cap_thread cap_self CAP_TLS;
+
+static pthread_key_t exit_key;          /* its destructor records thread_exit */
+
+/* Forgets the thread's chunk (fork child: the chunk is in the parent's file). */
+void cap_thread_reset(struct cap_thread *t)
+{
+    t->chunk = NULL;
+    t->pos = t->end = NULL;
+    t->index = 0;
+    t->next_size = 0;
+    t->exits = 0;
+}
+
+/* Starts chunk c of `size` bytes for thread t, with base key `key`. */
+static void chunk_start(struct cap_thread *t, struct htr_chunk_header *c, uint32_t size,
+                        uint64_t key)
+{
+    c->thread = t->index - 1;
+    c->capacity = size - HTR_CHUNK_HEADER;
+    c->used = 0;
+    c->base_key = key;
+    c->base_ns = cap_clock == CAP_CLOCK_MONOTONIC ? key : cap_now_ns();
+    __atomic_store_n(&c->magic, HTR_CHUNK_MAGIC, __ATOMIC_RELEASE);
+    t->chunk = c;
+    t->pos = (uint8_t *)(c + 1);
+    t->end = t->pos + c->capacity;
+    htr_codec_reset(&t->codec, key);
+}
+
+/* Drops a full chunk's pages from the process (the data stays in the file's
+ * page cache).  The first chunk shares a page with the header: kept. */
+static void chunk_retire(struct htr_chunk_header *c)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (((uintptr_t)c & (uintptr_t)(page - 1)) == 0)
+        madvise(c, HTR_CHUNK_HEADER + (size_t)c->capacity, MADV_DONTNEED);
+}
+
+/* Gives t a fresh chunk whose base key is `key`; 0 when the trace is full. */
+static int chunk_next(struct cap_thread *t, uint64_t key)
+{
+    uint32_t size;
+    struct htr_chunk_header *c = NULL;
+    if (t->chunk)
+        chunk_retire(t->chunk);
+    t->chunk = NULL;
+    t->pos = t->end = NULL;
+    if (t->next_size == 0) {
+        c = cap_take_first_chunk(&size);
+        t->next_size = (uint32_t)sysconf(_SC_PAGESIZE);
+    }
+    if (!c) {
+        size = t->next_size;
+        c = cap_reserve(size);
+        if (!c)
+            return 0;
+        if (t->next_size < CHUNK_MAX)
+            t->next_size *= 2;
+        /* one system call maps the whole chunk: page faults one page at a
+         * time cost twice as much (docs/benchmarks/capture.md) */
+        madvise(c, size, MADV_POPULATE_WRITE);
+    }
+    chunk_start(t, c, size, key);
+    return 1;
+}
+
+/* Encodes ev into t's chunk, taking a new chunk when it is full. */
+static void put(struct cap_thread *t, const struct htr_event *ev)
+{
+    if (t->end - t->pos < (ptrdiff_t)HTR_MAX_RECORD && !chunk_next(t, ev->seq))
+        return;
+    t->pos = cap_encode(t->pos, &t->codec, ev, cap_callers);
+    uint32_t used = (uint32_t)(t->pos - (uint8_t *)(t->chunk + 1));
+    __atomic_store_n(&t->chunk->used, used, __ATOMIC_RELEASE);
+}
+
+/* A thread's first event: its index, its exit hook, its thread_start. */
+static void thread_start(struct cap_thread *t, uint64_t key)
+{
+    t->index = cap_next_thread_index() + 1;
+    pthread_setspecific(exit_key, (void *)1);
+    struct htr_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.op = HTR_OP_THREAD_START;
+    ev.seq = ev.seq2 = key;
+    ev.count = 1;
+    ev.tid = (uint64_t)syscall(SYS_gettid);
+    put(t, &ev);
+}
+
+void cap_emit_slow(struct cap_thread *t, const struct htr_event *ev)
+{
+    int saved = errno;
+    if (t->index == 0)
+        thread_start(t, ev->seq);
+    put(t, ev);
+    errno = saved;
+}
+
+/* Thread exit.  glibc runs key destructors in up to
+ * PTHREAD_DESTRUCTOR_ITERATIONS rounds; re-arming the key until the last
+ * round lets other keys' destructors free their memory before thread_exit
+ * is written. */
+static void thread_exit(void *arg)
+{
+    struct cap_thread *t = &cap_self;
+    if (t->index == 0 || __atomic_load_n(&cap_state, __ATOMIC_ACQUIRE) != CAP_READY)
+        return;
+    if (++t->exits < PTHREAD_DESTRUCTOR_ITERATIONS) {
+        pthread_setspecific(exit_key, arg);
+        return;
+    }
+    int busy = t->busy;
+    t->busy = 1;
+    struct htr_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.op = HTR_OP_THREAD_EXIT;
+    ev.count = 1;
+    ev.seq = ev.seq2 = cap_key_before();
+    cap_emit_slow(t, &ev);
+    t->busy = busy;
+}
+
+void cap_thread_key_init(void)
+{
+    pthread_key_create(&exit_key, thread_exit);
+}

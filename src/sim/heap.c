@@ -1,0 +1,368 @@
+/* heap.c: a policy's model heap: its state, the tile pool (blocks linked in
+ * address order, as boundary tags link them in a real heap) and the engine
+ * the fit policies share: split on allocation, immediate coalescing on free,
+ * growth of the heap at the top, realloc in place when the next block is free.
+ * The policies differ only in their free index (struct sim_index).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim.h"
+
+static uint64_t round_up(uint64_t x, uint64_t a)
+{
+    return (x + a - 1) & ~(a - 1);
+}
+
+/* ---- state ---- */
+
+/* Prepares an empty heap for policy p.  Returns 0 or -1 (out of memory). */
+int sim_state_init(struct sim_state *s, const struct sim_policy *p,
+                   const struct sim_config *cfg)
+{
+    memset(s, 0, sizeof *s);
+    s->policy = p;
+    s->cfg = *cfg;
+    s->min_block = round_up(cfg->header + 16, cfg->align);
+    s->rng = 0x9e3779b97f4a7c15ull;
+    s->tcap = 1024;
+    s->t = calloc(s->tcap, sizeof *s->t);
+    if (!s->t)
+        return -1;
+    s->nt = 1;                  /* t[0]: the null tile */
+    sim_metrics_begin(s);
+    return p->init ? p->init(s) : 0;
+}
+
+void sim_state_fini(struct sim_state *s)
+{
+    if (s->policy && s->policy->fini)
+        s->policy->fini(s);
+    free(s->t);
+    free(s->obj_tile);
+    free(s->obj_addr);
+    free(s->obj_req);
+    free(s->obj_cls);
+    free(s->obj_live);
+    memset(s, 0, sizeof *s);
+}
+
+/* Makes room for object `id` in the per-object arrays. */
+int _sim_objs_reserve(struct sim_state *s, uint32_t id)
+{
+    if (id < s->ocap)
+        return 0;
+    uint32_t cap = s->ocap ? s->ocap : 1024;
+    while (cap <= id)
+        cap *= 2;
+    uint32_t *ot = realloc(s->obj_tile, cap * sizeof *ot);
+    if (ot)
+        s->obj_tile = ot;
+    uint64_t *oa = realloc(s->obj_addr, cap * sizeof *oa);
+    if (oa)
+        s->obj_addr = oa;
+    uint64_t *oq = realloc(s->obj_req, cap * sizeof *oq);
+    if (oq)
+        s->obj_req = oq;
+    uint8_t *oc = realloc(s->obj_cls, cap * sizeof *oc);
+    if (oc)
+        s->obj_cls = oc;
+    uint8_t *ol = realloc(s->obj_live, cap * sizeof *ol);
+    if (ol) {
+        s->obj_live = ol;
+        memset(ol + s->ocap, 0, cap - s->ocap);
+    }
+    if (!ot || !oa || !oq || !oc || !ol) {
+        s->error = "out of memory for the object table";
+        return -1;
+    }
+    s->ocap = cap;
+    return 0;
+}
+
+/* The user offset of live object `id` (tests compare it with hand-computed
+ * placements). */
+uint64_t sim_obj_addr(const struct sim_state *s, uint32_t id)
+{
+    return id < s->ocap ? s->obj_addr[id] : 0;
+}
+
+/* ---- tiles ---- */
+
+/* A new unlinked tile, or 0 when memory runs out (s->error set). */
+uint32_t _sim_tile_new(struct sim_state *s, uint64_t addr, uint64_t size)
+{
+    uint32_t t = s->tfree;
+    if (t) {
+        s->tfree = s->t[t].next;
+    } else {
+        if (s->nt == s->tcap) {
+            if (s->tcap > UINT32_MAX / 2) {
+                s->error = "too many blocks";
+                return 0;
+            }
+            struct sim_tile *nt = realloc(s->t, 2 * (size_t)s->tcap * sizeof *nt);
+            if (!nt) {
+                s->error = "out of memory for blocks";
+                return 0;
+            }
+            s->t = nt;
+            s->tcap *= 2;
+        }
+        t = s->nt++;
+    }
+    struct sim_tile *x = &s->t[t];
+    memset(x, 0, sizeof *x);
+    x->addr = addr;
+    x->size = size;
+    s->rng ^= s->rng << 13;
+    s->rng ^= s->rng >> 7;
+    s->rng ^= s->rng << 17;
+    x->prio = (uint32_t)(s->rng >> 16);
+    return t;
+}
+
+void _sim_tile_drop(struct sim_state *s, uint32_t t)
+{
+    s->t[t].next = s->tfree;
+    s->tfree = t;
+}
+
+/* Links tile t right after tile `at` in address order (at = 0: first). */
+void _sim_tile_link_after(struct sim_state *s, uint32_t at, uint32_t t)
+{
+    uint32_t n = at ? s->t[at].next : 0;
+    if (!at) {
+        /* only ever used on an empty heap */
+        n = 0;
+    }
+    s->t[t].prev = at;
+    s->t[t].next = n;
+    if (at)
+        s->t[at].next = t;
+    if (n)
+        s->t[n].prev = t;
+    else
+        s->last = t;
+}
+
+void _sim_tile_unlink(struct sim_state *s, uint32_t t)
+{
+    uint32_t p = s->t[t].prev, n = s->t[t].next;
+    if (p)
+        s->t[p].next = n;
+    if (n)
+        s->t[n].prev = p;
+    else
+        s->last = p;
+}
+
+/* Moves the top of the used range to `top` and takes whole pages from the
+ * system for it; each time the heap grows counts one extension. */
+void _sim_grow_to(struct sim_state *s, uint64_t top)
+{
+    s->top = top;
+    uint64_t heap = round_up(top, s->cfg.page);
+    if (heap > s->heap) {
+        s->heap = heap;
+        s->m.extensions++;
+    }
+}
+
+/* Bytes of the block that holds `size` requested bytes. */
+uint64_t _sim_block_size(const struct sim_state *s, uint64_t size)
+{
+    uint64_t b = round_up(s->cfg.header + size, s->cfg.align);
+    return b < s->min_block ? s->min_block : b;
+}
+
+/* ---- the fit engine ---- */
+
+int _sim_fit_init(struct sim_state *s)
+{
+    s->max_ub = 0;
+    return 0;
+}
+
+/* Makes the top free tile hold at least `need` bytes by growing the heap
+ * (extending the top tile if it is free) and returns it, filed in the index. */
+static uint32_t extend(struct sim_state *s, uint64_t need)
+{
+    const struct sim_index *ix = s->policy->index;
+    uint32_t last = s->last;
+    uint64_t have = (last && s->t[last].free) ? s->t[last].size : 0;
+    uint64_t grow = round_up(need - have, s->cfg.page);
+    uint32_t t;
+    if (have) {
+        t = last;
+        ix->remove(s, t);
+        s->t[t].size += grow;
+    } else {
+        t = _sim_tile_new(s, s->top, grow);
+        if (!t)
+            return 0;
+        s->t[t].free = 1;
+        _sim_tile_link_after(s, last, t);
+    }
+    s->free_bytes += grow;
+    _sim_grow_to(s, s->top + grow);
+    ix->insert(s, t);
+    return t;
+}
+
+/* Splits the bytes of free tile t from `at` on into a new free tile, filed. */
+static int split_tail(struct sim_state *s, uint32_t t, uint64_t at)
+{
+    struct sim_tile *x = &s->t[t];
+    uint64_t rest = x->addr + x->size - at;
+    uint32_t r = _sim_tile_new(s, at, rest);
+    if (!r)
+        return -1;
+    x = &s->t[t];
+    x->size -= rest;
+    s->t[r].free = 1;
+    _sim_tile_link_after(s, t, r);
+    s->policy->index->insert(s, r);
+    return 0;
+}
+
+/* Places a block for `size` bytes aligned to `align` in free tile t (already
+ * out of the index): the block starts at the first aligned offset, a front
+ * gap big enough for a block becomes a free tile, and so does the tail. */
+static int place(struct sim_state *s, uint32_t t, uint32_t id, uint64_t size, uint64_t align)
+{
+    struct sim_tile *x = &s->t[t];
+    uint64_t start = round_up(x->addr, align);
+    if (start - x->addr >= s->min_block) {
+        uint32_t f = t;
+        if (split_tail(s, f, start) < 0)
+            return -1;
+        s->policy->index->insert(s, f);
+        t = s->t[f].next;
+        s->policy->index->remove(s, t);
+    }
+    /* else a small gap stays inside the block as padding before the header */
+    x = &s->t[t];
+    uint64_t end = start + _sim_block_size(s, size);
+    x->free = 0;
+    s->free_bytes -= x->size;
+    if (x->addr + x->size - end >= s->min_block) {
+        if (split_tail(s, t, end) < 0)
+            return -1;
+        s->free_bytes += s->t[s->t[t].next].size;
+    }
+    s->obj_tile[id] = t;
+    s->obj_addr[id] = start + s->cfg.header;
+    s->obj_req[id] = size;
+    if (s->policy->index->placed)
+        s->policy->index->placed(s, s->t[t].addr + s->t[t].size);
+    return 0;
+}
+
+/* Allocates object `id`: find a free tile through the policy's index (the
+ * worst-case alignment gap included), else grow the heap. */
+int _sim_fit_alloc(struct sim_state *s, uint32_t id, uint64_t size, uint64_t align)
+{
+    if (_sim_objs_reserve(s, id) < 0)
+        return -1;
+    uint64_t a = align > s->cfg.align ? align : s->cfg.align;
+    uint64_t need = _sim_block_size(s, size) + (a > s->cfg.align ? a : 0);
+    uint32_t t = s->policy->index->find(s, need);
+    if (!t)
+        t = extend(s, need);
+    if (!t)
+        return -1;
+    s->policy->index->remove(s, t);
+    return place(s, t, id, size, a);
+}
+
+/* Frees tile t and merges it with free neighbours (immediate coalescing). */
+static void release_tile(struct sim_state *s, uint32_t t)
+{
+    const struct sim_index *ix = s->policy->index;
+    s->t[t].free = 1;
+    s->free_bytes += s->t[t].size;
+    uint32_t p = s->t[t].prev;
+    if (p && s->t[p].free) {
+        ix->remove(s, p);
+        s->t[p].size += s->t[t].size;
+        _sim_tile_unlink(s, t);
+        _sim_tile_drop(s, t);
+        t = p;
+    }
+    uint32_t n = s->t[t].next;
+    if (n && s->t[n].free) {
+        ix->remove(s, n);
+        s->t[t].size += s->t[n].size;
+        _sim_tile_unlink(s, n);
+        _sim_tile_drop(s, n);
+    }
+    ix->insert(s, t);
+}
+
+void _sim_fit_release(struct sim_state *s, uint32_t id)
+{
+    release_tile(s, s->obj_tile[id]);
+}
+
+/* Gives the tail of allocated tile t from `end` on back as a free tile,
+ * merged with a free next tile. */
+static int shrink(struct sim_state *s, uint32_t t, uint64_t end)
+{
+    struct sim_tile *x = &s->t[t];
+    uint64_t rest = x->addr + x->size - end;
+    uint32_t n = x->next;
+    if (n && s->t[n].free) {
+        s->policy->index->remove(s, n);
+        s->t[n].addr -= rest;
+        s->t[n].size += rest;
+        x->size -= rest;
+        s->free_bytes += rest;
+        s->policy->index->insert(s, n);
+        return 0;
+    }
+    if (rest < s->min_block)
+        return 0;
+    if (split_tail(s, t, end) < 0)
+        return -1;
+    s->free_bytes += rest;
+    return 0;
+}
+
+/* Resizes object `id` as the policy would: in place when it shrinks or when
+ * the next block is free and big enough (at the top, the heap grows under
+ * it), else a new block is allocated and the old one freed. */
+int _sim_fit_resize(struct sim_state *s, uint32_t id, uint64_t size)
+{
+    uint32_t t = s->obj_tile[id];
+    uint64_t start = s->obj_addr[id] - s->cfg.header;
+    uint64_t end = start + _sim_block_size(s, size);
+    struct sim_tile *x = &s->t[t];
+    if (end <= x->addr + x->size) {
+        s->obj_req[id] = size;
+        return shrink(s, t, end);
+    }
+    uint32_t n = x->next;
+    uint64_t tend = x->addr + x->size;
+    if (!n || (s->t[n].free && !s->t[n].next && tend + s->t[n].size < end)) {
+        n = extend(s, end - tend);  /* at the top the heap grows under the block */
+        if (!n)
+            return -1;
+    }
+    if (s->t[n].free && s->t[t].addr + s->t[t].size + s->t[n].size >= end) {
+        s->policy->index->remove(s, n);
+        s->t[t].size += s->t[n].size;
+        s->free_bytes -= s->t[n].size;
+        _sim_tile_unlink(s, n);
+        _sim_tile_drop(s, n);
+        s->obj_req[id] = size;
+        return shrink(s, t, end);
+    }
+    if (_sim_fit_alloc(s, id, size, 0) < 0)
+        return -1;
+    release_tile(s, t);
+    return 0;
+}
