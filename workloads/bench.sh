@@ -41,8 +41,10 @@ for w in $workloads; do
 done
 if huskytrace record --help >/dev/null 2>&1; then
     for r in python gcc perl; do
-        if sh "$src/workloads/recipes/record.sh" "$r" "$out/traces/$r" >/dev/null; then
-            echo "$r rec $out/traces/$r" >> "$out/jobs"
+        if sh "$src/workloads/recipes/record.sh" "$r" "$out/rec-$r" >/dev/null; then
+            # its busiest process (cc1 for gcc) stands for the recording
+            cp "$(ls -S "$out/rec-$r"/*.htr | head -n 1)" "$out/traces/$r.htr"
+            echo "$r rec $out/traces/$r.htr" >> "$out/jobs"
         else
             echo "bench: note: could not record $r"
         fi
