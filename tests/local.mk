@@ -11,3 +11,5 @@ include tests/alloc-bucket/local.mk
 include tests/sim/local.mk
 include tests/workloads/local.mk
 include tests/reliability/local.mk
+include tests/fuzz/local.mk
+include tests/stress/local.mk

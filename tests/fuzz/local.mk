@@ -1,0 +1,1 @@
+# tests/fuzz: libFuzzer harnesses, bad-input and memcheck tests (included by tests/local.mk)
