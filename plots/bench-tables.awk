@@ -5,7 +5,9 @@
 #      programs under "rec"), with glibc's own time in ms;
 #   2. fragmentation (peak RSS / peak live) and peak RSS at the lowest
 #      thread count of each workload;
-#   3. throughput scaling: M ops/s per workload and allocator at each count.
+#   3. throughput scaling: M ops/s per workload and allocator at each count;
+#   4. per allocator, the geometric means over every trace and thread count
+#      of its wall time and CPU time (user + sys) relative to glibc's.
 # Cells of runs that did not end "ok" show their status.
 #   awk -F, -f plots/bench-tables.awk bench/results.csv > tables.md
 function wname(s) { sub(/\/+$/, "", s); sub(/.*\//, "", s); sub(/\.htr$/, "", s); sub(/-t[0-9]+$/, "", s); return s }
@@ -29,6 +31,7 @@ NR == 1 { for (i = 1; i <= NF; i++) ix[$i] = i; next }
     v[k, "status"] = $(ix["status"]); v[k, "wall"] = $(ix["wall_s"])
     v[k, "ops"] = $(ix["ops_per_s"]); v[k, "rss"] = $(ix["peak_rss_kb"])
     v[k, "frag"] = $(ix["fragmentation"]); v[k, "runs"] = $(ix["runs"])
+    v[k, "cpu"] = $(ix["user_s"]) + $(ix["sys_s"])
     has[t, w] = 1
     if (!(w in lowest) || (t != "rec" && t + 0 < lowest[w] + 0)) lowest[w] = t
     runs = $(ix["runs"])
@@ -87,5 +90,28 @@ END {
             }
             print s
         }
+    }
+    geomeans(base_a)
+}
+
+# Table 4: geometric means of the time ratios against base over the traces
+# where both runs ended ok and have a time.
+function geomeans(base,   ai, a, ti, t, wi, w, k, kb, n, lw, lc) {
+    print ""
+    print "### Geometric mean over all traces and thread counts, relative to " base "\n"
+    print "| allocator | wall time | CPU time (user + sys) | traces |"
+    print "|---|---:|---:|---:|"
+    for (ai = 1; ai <= nitems["a"]; ai++) {
+        a = items["a", ai]; n = 0; lw = 0; lc = 0
+        for (ti = 1; ti <= nitems["t"]; ti++) for (wi = 1; wi <= nitems["w"]; wi++) {
+            t = items["t", ti]; w = items["w", wi]
+            k = t SUBSEP w SUBSEP a; kb = t SUBSEP w SUBSEP base
+            if (v[k, "status"] != "ok" || v[kb, "status"] != "ok") continue
+            if (v[k, "wall"] <= 0 || v[kb, "wall"] <= 0 || v[k, "cpu"] <= 0 || v[kb, "cpu"] <= 0)
+                continue
+            n++; lw += log(v[k, "wall"] / v[kb, "wall"]); lc += log(v[k, "cpu"] / v[kb, "cpu"])
+        }
+        if (n) printf "| %s | %.2f | %.2f | %d |\n", a, exp(lw / n), exp(lc / n), n
+        else printf "| %s | - | - | 0 |\n", a
     }
 }
