@@ -181,6 +181,31 @@ static void test_fifo_order(void)
     }
 }
 
+/* --check must see a broken stamp tree: a stamp not yet handed out (or out
+ * of order) and a wrong subtree maximum. */
+static void test_fifo_check(void)
+{
+    struct sim_state s;
+    char why[256];
+    int rc = sim_state_init(&s, &sim_ff_fifo, &cfg_hdr0);
+    for (uint32_t k = 0; k < 8 && rc == 0; k++)
+        rc = op(&s, SIM_OP_ALLOC, k, 32 + 16 * k, 0, 0);
+    for (uint32_t k = 0; k < 8 && rc == 0; k += 2)
+        rc = op(&s, SIM_OP_FREE, k, 32 + 16 * k, 0, 0);
+    uint32_t root = s.root;
+    int good = rc == 0 && root && s.policy->check(&s, why, sizeof why) == 0;
+    uint64_t stamp = s.t[root].stamp;
+    s.t[root].stamp = s.stamp_next;
+    int stamp_caught = s.policy->check(&s, why, sizeof why) < 0;
+    s.t[root].stamp = stamp;
+    s.t[root].maxsz++;
+    int max_caught = s.policy->check(&s, why, sizeof why) < 0;
+    s.t[root].maxsz--;
+    tap_ok(good && stamp_caught && max_caught && s.policy->check(&s, why, sizeof why) == 0,
+           "--check verifies ff-fifo's stamp order and subtree maxima");
+    sim_state_fini(&s);
+}
+
 /* Realloc: moves when the neighbour is taken, grows in place into a free
  * neighbour, shrinks in place giving the tail to the free block after it. */
 static void test_realloc(void)
@@ -272,6 +297,7 @@ int main(void)
     test_seed004();
     test_choices();
     test_fifo_order();
+    test_fifo_check();
     test_realloc();
     test_memalign();
     test_random();
