@@ -183,25 +183,38 @@ uint32_t _sim_tree_last_fit(const struct sim_state *s, uint64_t need)
     }
 }
 
-static uint32_t next_fit(const struct sim_tile *T, uint32_t t, uint64_t from, uint64_t need)
-{
-    while (t && T[t].maxsz >= need && T[t].addr < from)
-        t = T[t].r;
-    if (!t || T[t].maxsz < need)
-        return 0;
-    uint32_t x = next_fit(T, T[t].l, from, need);
-    if (x)
-        return x;
-    if (T[t].size >= need)
-        return t;
-    return next_fit(T, T[t].r, from, need);
-}
-
 /* Lowest free tile at or above offset `from` of at least `need` bytes
- * (address tree); O(log n): subtrees whose maxsz is too small are skipped. */
+ * (address tree), in one descent towards `from` and at most one first-fit
+ * descent after it, O(log n).  Going left from a node at or above `from`
+ * leaves that node and its right subtree behind, all of them above what is
+ * still to be seen below: the lowest of these candidates that can fit is
+ * remembered (the node itself, else its right subtree), and a deeper one
+ * always wins. */
 uint32_t _sim_tree_next_fit(const struct sim_state *s, uint64_t from, uint64_t need)
 {
-    return next_fit(s->t, s->root, from, need);
+    const struct sim_tile *T = s->t;
+    uint32_t t = s->root, hit = 0, sub = 0;
+    while (t && T[t].maxsz >= need) {
+        if (T[t].addr < from) {
+            t = T[t].r;
+            continue;
+        }
+        if (T[t].size >= need)
+            hit = t, sub = 0;
+        else if (T[T[t].r].maxsz >= need)
+            hit = 0, sub = T[t].r;
+        t = T[t].l;
+    }
+    if (hit || !sub)
+        return hit;
+    for (t = sub;;) {
+        if (T[T[t].l].maxsz >= need)
+            t = T[t].l;
+        else if (T[t].size >= need)
+            return t;
+        else
+            t = T[t].r;
+    }
 }
 
 /* Smallest free tile of at least `need` bytes, lowest address among equals
