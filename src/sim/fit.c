@@ -2,7 +2,8 @@
  * engine of heap.c (split, immediate coalescing, growth at the top):
  *
  *   ff-lifo   first fit over a list, freed blocks at the front
- *   ff-fifo   first fit over a list, freed blocks at the back
+ *   ff-fifo   first fit over a FIFO list (freed blocks at the back), kept as
+ *             a tree ordered by filing stamp with subtree maxima, O(log n)
  *   ff-addr   first fit in address order: a tree with subtree maxima, O(log n)
  *   next-fit  address-ordered first fit that starts where the last one ended
  *   best-fit  smallest block that fits, lowest address among equals: a tree
@@ -13,9 +14,21 @@
  * A block split for an allocation keeps its remainder where it was filed
  * (the allocated part is cut from its front), and a block that grows by
  * coalescing stays where it was filed too (best fit and segregated fits
- * re-file it by its new size).  The lists stay fast without a tree: each keeps an upper bound of its largest
- * block, lowered to the exact maximum whenever a search walks the whole list
- * in vain, so a request that cannot fit costs nothing.
+ * re-file it by its new size): the heap extended under the top block, a
+ * realloc's tail given back to the free block after it.  Only a free()
+ * that merges with free neighbours files the merged block anew in the LIFO
+ * and FIFO orders, like any freed block (refile_merged); the address trees
+ * keep the neighbour's place.
+ *
+ * The FIFO order is a stamp tree: filing a block gives it the next value of a
+ * counter, so in stamp order the blocks stand exactly as in a FIFO list (a
+ * block that keeps its place keeps its stamp), and first fit is the leftmost
+ * node whose subtree maximum fits.  (A plain list costs a walk past all the
+ * old small blocks filed before the first that fits: linear per search.)
+ * The LIFO list stays a list: its first fit is usually near the front.  It
+ * keeps an upper bound of its largest block, lowered to the exact maximum
+ * whenever a search walks the whole list in vain, so a request that cannot
+ * fit costs nothing.
  */
 #include "config.h"
 
@@ -46,7 +59,7 @@ uint64_t sim_class_size(uint32_t c)
     return (uint64_t)(5 + (c - 4) % 4) << (lg - 2);
 }
 
-/* ---- lists (LIFO, FIFO) ---- */
+/* ---- the LIFO list ---- */
 
 static void list_unlink(struct sim_state *s, uint32_t t)
 {
@@ -77,20 +90,6 @@ static void lifo_insert(struct sim_state *s, uint32_t t)
         s->max_ub = T[t].size;
 }
 
-static void fifo_insert(struct sim_state *s, uint32_t t)
-{
-    struct sim_tile *T = s->t;
-    T[t].r = 0;
-    T[t].l = s->tail;
-    if (s->tail)
-        T[s->tail].r = t;
-    else
-        s->head = t;
-    s->tail = t;
-    if (T[t].size > s->max_ub)
-        s->max_ub = T[t].size;
-}
-
 /* First block of the list that fits; a vain walk lowers max_ub to the truth. */
 static uint32_t list_find(struct sim_state *s, uint64_t need)
 {
@@ -117,14 +116,39 @@ static void list_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uin
 
 /* ---- trees ---- */
 
+/* Files t after every block filed so far (FIFO order = stamp order). */
+static void stamp_insert(struct sim_state *s, uint32_t t)
+{
+    s->t[t].stamp = s->stamp_next++;
+    _sim_tree_insert(s, t, SIM_BY_STAMP);
+}
+
+static void stamp_remove(struct sim_state *s, uint32_t t)
+{
+    _sim_tree_remove(s, t, SIM_BY_STAMP);
+}
+
+/* The earliest-filed block that fits: FIFO first fit. */
+static uint32_t fifo_find(struct sim_state *s, uint64_t need)
+{
+    return _sim_tree_first_fit(s, need);
+}
+
+/* A block that keeps its place (and stamp): only the maxima change. */
+static void stamp_resized(struct sim_state *s, uint32_t t, uint64_t old_addr,
+                          uint64_t old_size)
+{
+    _sim_tree_fix(s, t, SIM_BY_STAMP);
+}
+
 static void addr_insert(struct sim_state *s, uint32_t t)
 {
-    _sim_tree_insert(s, t, 0);
+    _sim_tree_insert(s, t, SIM_BY_ADDR);
 }
 
 static void addr_remove(struct sim_state *s, uint32_t t)
 {
-    _sim_tree_remove(s, t, 0);
+    _sim_tree_remove(s, t, SIM_BY_ADDR);
 }
 
 static uint32_t addr_find(struct sim_state *s, uint64_t need)
@@ -145,7 +169,7 @@ static void next_placed(struct sim_state *s, uint64_t end)
 
 static void addr_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size)
 {
-    _sim_tree_fix(s, t);
+    _sim_tree_fix(s, t, SIM_BY_ADDR);
 }
 
 static void size_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size)
@@ -155,12 +179,12 @@ static void size_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uin
 
 static void size_insert(struct sim_state *s, uint32_t t)
 {
-    _sim_tree_insert(s, t, 1);
+    _sim_tree_insert(s, t, SIM_BY_SIZE);
 }
 
 static void size_remove(struct sim_state *s, uint32_t t)
 {
-    _sim_tree_remove(s, t, 1);
+    _sim_tree_remove(s, t, SIM_BY_SIZE);
 }
 
 static uint32_t size_find(struct sim_state *s, uint64_t need)
@@ -266,7 +290,9 @@ int _sim_index_check(struct sim_state *s, char *why, size_t len)
             }
         }
     } else {
-        rc = _sim_tree_check(s, ix->find == size_find, &filed, why, len);
+        int by = ix->find == size_find ? SIM_BY_SIZE
+                 : ix->find == fifo_find ? SIM_BY_STAMP : SIM_BY_ADDR;
+        rc = _sim_tree_check(s, by, &filed, why, len);
     }
     if (rc < 0)
         return -1;
@@ -284,8 +310,8 @@ int _sim_index_check(struct sim_state *s, char *why, size_t len)
 
 static const struct sim_index lifo_index = {lifo_insert, list_unlink, list_find, NULL,
                                             list_resized, 1};
-static const struct sim_index fifo_index = {fifo_insert, list_unlink, list_find, NULL,
-                                            list_resized, 1};
+static const struct sim_index fifo_index = {stamp_insert, stamp_remove, fifo_find, NULL,
+                                            stamp_resized, 1};
 static const struct sim_index addr_index = {addr_insert, addr_remove, addr_find, NULL,
                                             addr_resized, 0};
 static const struct sim_index next_index = {addr_insert, addr_remove, next_find,

@@ -61,6 +61,7 @@ struct sim_tile {
     uint64_t addr;              /* offset of the block's first byte */
     uint64_t size;              /* bytes of the block */
     uint64_t maxsz;             /* trees: largest size in this subtree */
+    uint64_t stamp;             /* FIFO/LIFO trees: when it was filed (the key) */
     uint32_t prev, next;        /* neighbours in address order (0 = none) */
     uint32_t l, r;              /* free index: list prev/next or tree children */
     uint32_t prio;              /* trees: heap priority (treap) */
@@ -155,6 +156,7 @@ struct sim_state {
     uint32_t head, tail;        /* lists */
     uint64_t max_ub;            /* lists: no free tile is larger than this */
     uint64_t rover;             /* next fit: where the last search ended */
+    uint64_t stamp_next;        /* FIFO/LIFO trees: the next filing stamp */
     uint32_t cls_head[SIM_NCLASS > 64 ? SIM_NCLASS : 64]; /* class/order lists */
     uint64_t bitmap[(SIM_NCLASS + 63) / 64]; /* non-empty class/order lists */
     /* simple segregated storage */
@@ -185,14 +187,20 @@ int _sim_fit_init(struct sim_state *s);
 uint64_t sim_obj_addr(const struct sim_state *s, uint32_t id);
 
 /* ---- tree.c: treaps over free tiles ---- */
-void _sim_tree_insert(struct sim_state *s, uint32_t t, int by_size);
-void _sim_tree_remove(struct sim_state *s, uint32_t t, int by_size);
-void _sim_tree_fix(struct sim_state *s, uint32_t t);
+enum sim_tree_order {
+    SIM_BY_ADDR = 0,            /* address (first fit, next fit) */
+    SIM_BY_SIZE = 1,            /* (size, address) (best fit) */
+    SIM_BY_STAMP = 2            /* filing stamp (FIFO and LIFO first fit) */
+};
+void _sim_tree_insert(struct sim_state *s, uint32_t t, int by);
+void _sim_tree_remove(struct sim_state *s, uint32_t t, int by);
+void _sim_tree_fix(struct sim_state *s, uint32_t t, int by);
 void _sim_tree_rekey(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size);
 uint32_t _sim_tree_first_fit(const struct sim_state *s, uint64_t need);
+uint32_t _sim_tree_last_fit(const struct sim_state *s, uint64_t need);
 uint32_t _sim_tree_next_fit(const struct sim_state *s, uint64_t from, uint64_t need);
 uint32_t _sim_tree_best_fit(const struct sim_state *s, uint64_t need);
-int _sim_tree_check(const struct sim_state *s, int by_size, uint64_t *count, char *why,
+int _sim_tree_check(const struct sim_state *s, int by, uint64_t *count, char *why,
                     size_t len);
 
 /* ---- fit.c: first, next, best and segregated fits ---- */

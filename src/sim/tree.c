@@ -2,10 +2,13 @@
  * tree on the key and a max-heap on a random priority, so the expected depth
  * is O(log n) whatever the order of insertions).
  *
- * Two orders share the code: by address (address-ordered first fit, next fit)
- * and by (size, address) (best fit, ties to the lowest address).  Every node
- * keeps maxsz, the largest size in its subtree, so the address-ordered tree
- * answers "lowest free block of at least n bytes" in O(log n).
+ * Three orders share the code: by address (address-ordered first fit, next
+ * fit), by (size, address) (best fit, ties to the lowest address) and by
+ * filing stamp (FIFO and LIFO first fit: a counter taken when a block is
+ * filed, so in-order is the order of a FIFO list and its reverse that of a
+ * LIFO list).  Every node keeps maxsz, the largest size in its subtree, so an
+ * address or stamp tree answers "first (or last) free block of at least n
+ * bytes" in O(log n).
  */
 #include "config.h"
 
@@ -14,10 +17,12 @@
 
 #include "sim/sim.h"
 
-/* Whether a sorts before b. */
-static inline int less(const struct sim_tile *a, const struct sim_tile *b, int by_size)
+/* Whether a sorts before b in order `by` (enum sim_tree_order). */
+static inline int less(const struct sim_tile *a, const struct sim_tile *b, int by)
 {
-    if (by_size && a->size != b->size)
+    if (by == SIM_BY_STAMP)
+        return a->stamp < b->stamp;
+    if (by == SIM_BY_SIZE && a->size != b->size)
         return a->size < b->size;
     return a->addr < b->addr;
 }
@@ -98,34 +103,35 @@ static uint32_t erase(struct sim_tile *T, uint32_t t, uint32_t k, int by)
     return t;
 }
 
-/* Files free tile t in the tree (by size or by address). */
-void _sim_tree_insert(struct sim_state *s, uint32_t t, int by_size)
+/* Files free tile t in the tree in order `by` (enum sim_tree_order). */
+void _sim_tree_insert(struct sim_state *s, uint32_t t, int by)
 {
     struct sim_tile *T = s->t;
     T[t].l = T[t].r = 0;
     T[t].maxsz = T[t].size;
-    s->root = insert(T, s->root, t, by_size);
+    s->root = insert(T, s->root, t, by);
 }
 
-void _sim_tree_remove(struct sim_state *s, uint32_t t, int by_size)
+void _sim_tree_remove(struct sim_state *s, uint32_t t, int by)
 {
-    s->root = erase(s->t, s->root, t, by_size);
+    s->root = erase(s->t, s->root, t, by);
     s->t[t].l = s->t[t].r = 0;
 }
 
-static void fix(struct sim_tile *T, uint32_t x, uint32_t t)
+static void fix(struct sim_tile *T, uint32_t x, uint32_t t, int by)
 {
     if (x != t && x)
-        fix(T, T[t].addr < T[x].addr ? T[x].l : T[x].r, t);
+        fix(T, less(&T[t], &T[x], by) ? T[x].l : T[x].r, t, by);
     if (x)
         pull(T, x);
 }
 
-/* Address tree: t's range changed without crossing another node, so only
- * the subtree maxima on its path need recomputing. */
-void _sim_tree_fix(struct sim_state *s, uint32_t t)
+/* Address or stamp tree: t's size changed but not its key (an address tree
+ * node's range crosses no other node), so only the subtree maxima on its
+ * path need recomputing. */
+void _sim_tree_fix(struct sim_state *s, uint32_t t, int by)
 {
-    fix(s->t, s->root, t);
+    fix(s->t, s->root, t, by);
 }
 
 /* Size tree: t's key changed from (old_size, old_addr); take it out under
@@ -141,7 +147,8 @@ void _sim_tree_rekey(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_
     _sim_tree_insert(s, t, 1);
 }
 
-/* Lowest-addressed free tile of at least `need` bytes (address tree). */
+/* First free tile in tree order of at least `need` bytes: the lowest
+ * address (address tree) or the earliest filed (stamp tree). */
 uint32_t _sim_tree_first_fit(const struct sim_state *s, uint64_t need)
 {
     const struct sim_tile *T = s->t;
@@ -158,25 +165,56 @@ uint32_t _sim_tree_first_fit(const struct sim_state *s, uint64_t need)
     }
 }
 
-static uint32_t next_fit(const struct sim_tile *T, uint32_t t, uint64_t from, uint64_t need)
+/* Last free tile in tree order of at least `need` bytes: the latest filed
+ * (stamp tree), the mirror of _sim_tree_first_fit. */
+uint32_t _sim_tree_last_fit(const struct sim_state *s, uint64_t need)
 {
-    while (t && T[t].maxsz >= need && T[t].addr < from)
-        t = T[t].r;
+    const struct sim_tile *T = s->t;
+    uint32_t t = s->root;
     if (!t || T[t].maxsz < need)
         return 0;
-    uint32_t x = next_fit(T, T[t].l, from, need);
-    if (x)
-        return x;
-    if (T[t].size >= need)
-        return t;
-    return next_fit(T, T[t].r, from, need);
+    for (;;) {
+        if (T[T[t].r].maxsz >= need)
+            t = T[t].r;
+        else if (T[t].size >= need)
+            return t;
+        else
+            t = T[t].l;
+    }
 }
 
 /* Lowest free tile at or above offset `from` of at least `need` bytes
- * (address tree); O(log n): subtrees whose maxsz is too small are skipped. */
+ * (address tree), in one descent towards `from` and at most one first-fit
+ * descent after it, O(log n).  Going left from a node at or above `from`
+ * leaves that node and its right subtree behind, all of them above what is
+ * still to be seen below: the lowest of these candidates that can fit is
+ * remembered (the node itself, else its right subtree), and a deeper one
+ * always wins. */
 uint32_t _sim_tree_next_fit(const struct sim_state *s, uint64_t from, uint64_t need)
 {
-    return next_fit(s->t, s->root, from, need);
+    const struct sim_tile *T = s->t;
+    uint32_t t = s->root, hit = 0, sub = 0;
+    while (t && T[t].maxsz >= need) {
+        if (T[t].addr < from) {
+            t = T[t].r;
+            continue;
+        }
+        if (T[t].size >= need)
+            hit = t, sub = 0;
+        else if (T[T[t].r].maxsz >= need)
+            hit = 0, sub = T[t].r;
+        t = T[t].l;
+    }
+    if (hit || !sub)
+        return hit;
+    for (t = sub;;) {
+        if (T[T[t].l].maxsz >= need)
+            t = T[t].l;
+        else if (T[t].size >= need)
+            return t;
+        else
+            t = T[t].r;
+    }
 }
 
 /* Smallest free tile of at least `need` bytes, lowest address among equals
@@ -227,8 +265,9 @@ static int check_node(const struct sim_tile *T, uint32_t t, int by, uint32_t *pr
     return check_node(T, r, by, prev, count, why, len);
 }
 
-/* Verifies order, heap property and subtree maxima; counts the nodes. */
-int _sim_tree_check(const struct sim_state *s, int by_size, uint64_t *count, char *why,
+/* Verifies order (stamps: strictly increasing and below the next stamp to
+ * hand out), heap property and subtree maxima; counts the nodes. */
+int _sim_tree_check(const struct sim_state *s, int by, uint64_t *count, char *why,
                     size_t len)
 {
     uint32_t prev = 0;
@@ -237,5 +276,12 @@ int _sim_tree_check(const struct sim_state *s, int by_size, uint64_t *count, cha
         snprintf(why, len, "tree: null node modified");
         return -1;
     }
-    return check_node(s->t, s->root, by_size, &prev, count, why, len);
+    if (check_node(s->t, s->root, by, &prev, count, why, len) < 0)
+        return -1;
+    if (by == SIM_BY_STAMP && prev && s->t[prev].stamp >= s->stamp_next) {
+        snprintf(why, len, "tree: block %" PRIu64 " has a stamp not yet handed out",
+                 s->t[prev].addr);
+        return -1;
+    }
+    return 0;
 }

@@ -1,7 +1,9 @@
 /* tests/sim/core.c: keeps the placement each policy must make, computed by
  * hand: seed 001's fragmentation example (200 blocks of 800 bytes, free 10,
  * then 5000), seed 004's buddy example, a free-list state where every fit
- * policy picks a different block, realloc in place and by moving; and the
+ * policy picks a different block, first fit in FIFO order against LIFO and
+ * address order (split remainders keep their place, merged blocks are filed
+ * anew), realloc in place and by moving; and the
  * invariants of --check over long random operation streams for every policy.
  */
 #include "config.h"
@@ -138,6 +140,72 @@ static void test_choices(void)
     }
 }
 
+/* The page filled by A(64)@0 x@64 B(96)@80 x@176 C(64)@192 x@256 D(128)@272
+ * x@400 and a filler; free B, A, D, C: FIFO order B A D C, LIFO C D A B,
+ * address A B C D.  Then 48 bytes (each order's first block), 32 bytes (FIFO:
+ * B's remainder, which kept B's place at the front), free x@64 (FIFO: A+x is
+ * filed anew at the back, behind D) and 64 bytes (FIFO: D, not A+x). */
+static void test_fifo_order(void)
+{
+    static const struct {
+        const char *name;
+        uint64_t y[3];
+    } want[] = {{"ff-fifo", {80, 128, 272}}, {"ff-lifo", {192, 272, 0}},
+                {"ff-addr", {0, 80, 112}}};
+    const uint64_t sizes[9] = {64, 16, 96, 16, 64, 16, 128, 16, 3680};
+    const uint32_t frees[4] = {2, 0, 6, 4};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        struct sim_state s;
+        int rc = sim_state_init(&s, sim_policy_find(want[i].name), &cfg_hdr0);
+        for (uint32_t k = 0; k < 9 && rc == 0; k++)
+            rc = op(&s, SIM_OP_ALLOC, k, sizes[k], 0, 0);
+        for (uint32_t k = 0; k < 4 && rc == 0; k++)
+            rc = op(&s, SIM_OP_FREE, frees[k], sizes[frees[k]], 0, 0);
+        if (rc == 0)
+            rc = op(&s, SIM_OP_ALLOC, 9, 48, 0, 0);
+        if (rc == 0)
+            rc = op(&s, SIM_OP_ALLOC, 10, 32, 0, 0);
+        if (rc == 0)
+            rc = op(&s, SIM_OP_FREE, 1, 16, 0, 0);
+        if (rc == 0)
+            rc = op(&s, SIM_OP_ALLOC, 11, 64, 0, 0);
+        tap_ok(rc == 0 && sim_obj_addr(&s, 9) == want[i].y[0] &&
+               sim_obj_addr(&s, 10) == want[i].y[1] && sim_obj_addr(&s, 11) == want[i].y[2] &&
+               s.m.heap_max == 4096,
+               "%s places 48, 32, 64 at %llu, %llu, %llu (got %llu, %llu, %llu)",
+               want[i].name, (unsigned long long)want[i].y[0],
+               (unsigned long long)want[i].y[1], (unsigned long long)want[i].y[2],
+               (unsigned long long)sim_obj_addr(&s, 9), (unsigned long long)sim_obj_addr(&s, 10),
+               (unsigned long long)sim_obj_addr(&s, 11));
+        sim_state_fini(&s);
+    }
+}
+
+/* --check must see a broken stamp tree: a stamp not yet handed out (or out
+ * of order) and a wrong subtree maximum. */
+static void test_fifo_check(void)
+{
+    struct sim_state s;
+    char why[256];
+    int rc = sim_state_init(&s, &sim_ff_fifo, &cfg_hdr0);
+    for (uint32_t k = 0; k < 8 && rc == 0; k++)
+        rc = op(&s, SIM_OP_ALLOC, k, 32 + 16 * k, 0, 0);
+    for (uint32_t k = 0; k < 8 && rc == 0; k += 2)
+        rc = op(&s, SIM_OP_FREE, k, 32 + 16 * k, 0, 0);
+    uint32_t root = s.root;
+    int good = rc == 0 && root && s.policy->check(&s, why, sizeof why) == 0;
+    uint64_t stamp = s.t[root].stamp;
+    s.t[root].stamp = s.stamp_next;
+    int stamp_caught = s.policy->check(&s, why, sizeof why) < 0;
+    s.t[root].stamp = stamp;
+    s.t[root].maxsz++;
+    int max_caught = s.policy->check(&s, why, sizeof why) < 0;
+    s.t[root].maxsz--;
+    tap_ok(good && stamp_caught && max_caught && s.policy->check(&s, why, sizeof why) == 0,
+           "--check verifies ff-fifo's stamp order and subtree maxima");
+    sim_state_fini(&s);
+}
+
 /* Realloc: moves when the neighbour is taken, grows in place into a free
  * neighbour, shrinks in place giving the tail to the free block after it. */
 static void test_realloc(void)
@@ -228,6 +296,8 @@ int main(void)
     test_seed001();
     test_seed004();
     test_choices();
+    test_fifo_order();
+    test_fifo_check();
     test_realloc();
     test_memalign();
     test_random();
