@@ -15,3 +15,18 @@ EXTRA_DIST += $(STRESS_TESTS) \
 	tests/stress/run-stress.sh \
 	tests/stress/programs.sql \
 	tests/stress/programs-cc.c
+
+# tests/stress/tsan.test compiles the allocators with -fsanitize=thread itself
+# (skipped where that is impossible)
+TESTS += tests/stress/tsan.test
+EXTRA_DIST += tests/stress/tsan.test tests/stress/long.sh .ci/extra.d/stress.sh
+
+# `make stress`: the long run.  make stress STRESS_SECONDS=60 STRESS_PARTS=stress
+STRESS_SECONDS = 300
+STRESS_THREADS = 16
+STRESS_PARTS = stress tsan programs
+stress: all tests/alloc/stress$(EXEEXT)
+	@$(AM_TESTS_ENVIRONMENT) STRESS_SECONDS='$(STRESS_SECONDS)' \
+	    STRESS_THREADS='$(STRESS_THREADS)' STRESS_PARTS='$(STRESS_PARTS)' \
+	    $(SHELL) $(srcdir)/tests/stress/long.sh
+PHONY_TARGETS += stress
