@@ -61,7 +61,7 @@ if [ -x "$py" ]; then
         env LD_PRELOAD="$lib" $vars "$py" -m test test_list test_dict test_threading \
             >"$TMP/pt.got" 2>&1; _got=$?
         set -e
-        if [ "$_ref" = "$_got" ] && grep -q "Result: SUCCESS" "$TMP/pt.got"; then
+        if [ "$_ref" = "$_got" ] && grep -q "result: SUCCESS" "$TMP/pt.got"; then
             pass "python3 -m test test_list test_dict test_threading"
         else
             fail "python3 -m test (exit $_ref vs $_got)"; tail -n 20 "$TMP/pt.got" | sed 's/^/# /'
