@@ -19,7 +19,8 @@ EXTRA_DIST += $(STRESS_TESTS) \
 # tests/stress/tsan.test compiles the allocators with -fsanitize=thread itself
 # (skipped where that is impossible)
 TESTS += tests/stress/tsan.test
-EXTRA_DIST += tests/stress/tsan.test tests/stress/long.sh .ci/extra.d/stress.sh
+EXTRA_DIST += tests/stress/tsan.test tests/stress/long.sh .ci/extra.d/stress.sh \
+	docs/reliability/stress.md
 
 # `make stress`: the long run.  make stress STRESS_SECONDS=60 STRESS_PARTS=stress
 STRESS_SECONDS = 300
