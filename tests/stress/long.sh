@@ -24,9 +24,10 @@ trap 'rm -rf "$out"' EXIT
 status=0
 summary=
 
-# verdict FILE RC: "ok" when RC is 0 and FILE's TAP has no failure
+# verdict FILE RC: sets V to "ok" when RC is 0 and FILE's TAP has no
+# failure, else to FAILED and status to 1 (call it outside $(...))
 verdict() {
-    if [ "$2" -eq 0 ] && ! grep -q '^not ok' "$1"; then echo ok; else echo FAILED; status=1; fi
+    if [ "$2" -eq 0 ] && ! grep -q '^not ok' "$1"; then V=ok; else V=FAILED; status=1; fi
 }
 # tally FILE [PREFIX]: "P passed, S skipped, F failed" of FILE's TAP lines
 tally() {
@@ -53,9 +54,9 @@ case " $parts " in *" stress "*)
         sed "s/^/[$a] /" "$out/stress-$a"
         ops=$(sed -n 's/^# \([0-9]*\) operations.*/\1/p' "$out/stress-$a")
         rest=$(sed -n 's/^# [0-9]* operations, \(.*\) (seed.*/\1/p' "$out/stress-$a")
+        verdict "$out/stress-$a" "$rc"
         line "$(printf 'stress %-6s %4s s  %3s threads  %10s ops  %8s ops/s  %s  %s' "$a" "$s" \
-            "$threads" "${ops:-?}" "$(( ${ops:-0} / (s > 0 ? s : 1) ))" "$rest (${wall} s wall)" \
-            "$(verdict "$out/stress-$a" "$rc")")"
+            "$threads" "${ops:-?}" "$(( ${ops:-0} / (s > 0 ? s : 1) ))" "$rest (${wall} s wall)" "$V")"
     done ;;
 esac
 
@@ -65,10 +66,11 @@ case " $parts " in *" tsan "*)
     TSAN_SECONDS=$ts TSAN_THREADS=${TSAN_THREADS:-8} STRESS_SEED=$seed \
         sh "$here/tsan.test" >"$out/tsan" 2>&1 || rc=$?
     sed 's/^/[tsan] /' "$out/tsan"
+    verdict "$out/tsan" "$rc"
     if grep -q '^1\.\.0 # SKIP' "$out/tsan"; then
         line "tsan   skipped: $(sed -n 's/^1\.\.0 # SKIP //p' "$out/tsan")"
     else
-        line "tsan   $ts s, ${TSAN_THREADS:-8} threads per allocator: $(tally "$out/tsan")  $(verdict "$out/tsan" "$rc")"
+        line "tsan   $ts s, ${TSAN_THREADS:-8} threads per allocator: $(tally "$out/tsan")  $V"
     fi ;;
 esac
 
@@ -77,12 +79,13 @@ case " $parts " in *" programs "*)
     STRESS_PYTHON_TESTS=${STRESS_PYTHON_TESTS:-test_re test_string test_json test_set test_list test_dict} \
         sh "$here/programs.test" >"$out/programs" 2>&1 || rc=$?
     sed 's/^/[programs] /' "$out/programs"
-    verdict "$out/programs" "$rc" >/dev/null
+    verdict "$out/programs" "$rc"
     for a in list buddy bucket; do
         rc=0
         sh "$top_srcdir/tests/alloc/realprog.sh" "$a" >"$out/realprog-$a" 2>&1 || rc=$?
         sed "s/^/[realprog $a] /" "$out/realprog-$a"
-        line "programs $a: realprog.sh $(tally "$out/realprog-$a"); programs.test $(tally "$out/programs" "$a: ")  $(verdict "$out/realprog-$a" "$rc")"
+        verdict "$out/realprog-$a" "$rc"
+        line "programs $a: realprog.sh $(tally "$out/realprog-$a"); programs.test $(tally "$out/programs" "$a: ")  $V"
     done ;;
 esac
 
