@@ -55,8 +55,9 @@ case " $parts " in *" stress "*)
         ops=$(sed -n 's/^# \([0-9]*\) operations.*/\1/p' "$out/stress-$a")
         rest=$(sed -n 's/^# [0-9]* operations, \(.*\) (seed.*/\1/p' "$out/stress-$a")
         verdict "$out/stress-$a" "$rc"
-        line "$(printf 'stress %-6s %4s s  %3s threads  %10s ops  %8s ops/s  %s  %s' "$a" "$s" \
-            "$threads" "${ops:-?}" "$(( ${ops:-0} / (s > 0 ? s : 1) ))" "$rest (${wall} s wall)" "$V")"
+        rate=$(( ${ops:-0} / (s > 0 ? s : 1) ))
+        line "$(printf 'stress %-6s %4s s  %3s threads  %10s ops  %8s ops/s  %s  %s' \
+            "$a" "$s" "$threads" "${ops:-?}" "$rate" "$rest (${wall} s wall)" "$V")"
     done ;;
 esac
 
@@ -76,7 +77,8 @@ esac
 
 case " $parts " in *" programs "*)
     rc=0
-    STRESS_PYTHON_TESTS=${STRESS_PYTHON_TESTS:-test_re test_string test_json test_set test_list test_dict} \
+    pytests="test_re test_string test_json test_set test_list test_dict"
+    STRESS_PYTHON_TESTS=${STRESS_PYTHON_TESTS:-$pytests} \
         sh "$here/programs.test" >"$out/programs" 2>&1 || rc=$?
     sed 's/^/[programs] /' "$out/programs"
     verdict "$out/programs" "$rc"
@@ -85,7 +87,8 @@ case " $parts " in *" programs "*)
         sh "$top_srcdir/tests/alloc/realprog.sh" "$a" >"$out/realprog-$a" 2>&1 || rc=$?
         sed "s/^/[realprog $a] /" "$out/realprog-$a"
         verdict "$out/realprog-$a" "$rc"
-        line "programs $a: realprog.sh $(tally "$out/realprog-$a"); programs.test $(tally "$out/programs" "$a: ")  $V"
+        line "programs $a: realprog.sh $(tally "$out/realprog-$a");" \
+            "programs.test $(tally "$out/programs" "$a: ")  $V"
     done ;;
 esac
 
