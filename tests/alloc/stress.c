@@ -1,12 +1,13 @@
 /* tests/alloc/stress.c: keeps the guarantee that a husky allocator stays
  * correct under concurrent use: threads allocate random sizes (0 to 1 MiB)
- * through every entry point, hand objects to each other to be freed there,
- * run realloc chains, while short-lived threads come and go and the process
+ * through every entry point (the memalign family's alignment checked, calloc's
+ * zeroing too), hand objects to each other to be freed there, run realloc
+ * chains, while short-lived threads come and go and the process
  * forks with allocations in flight.  Every object carries a pattern checked
  * when it is freed or moved, so any overlap or corruption is caught.
  *
  * Built without sanitizers and run under LD_PRELOAD:
- *     LD_PRELOAD=libhusky-NAME.so tests/alloc/stress [SECONDS [THREADS]]
+ *     LD_PRELOAD=libhusky-NAME.so tests/alloc/stress [SECONDS [THREADS [SEED]]]
  */
 #include "config.h"
 
@@ -46,8 +47,8 @@ typedef struct worker {
 
 static worker_t workers[MAX_THREADS];
 static unsigned nworkers;
-static volatile int stop;
-static volatile int corrupt;
+static _Atomic int stop;              /* set by main: workers finish */
+static _Atomic int corrupt;           /* set by anyone who saw a fault */
 static volatile uint64_t churned;
 
 static uint64_t next_rand(uint64_t *s)
@@ -110,7 +111,8 @@ static void create(obj_t *o, uint64_t *rng)
     size_t n = random_size(rng);
     uint64_t r = next_rand(rng);
     void *p = NULL;
-    switch (r % 8) {
+    size_t align = 1;                  /* the alignment p must have */
+    switch (r % 11) {
     case 0: {
         p = calloc(1, n);
         for (size_t i = 0; p && i < n; i += (n <= 4096 ? 1 : 61))
@@ -118,21 +120,29 @@ static void create(obj_t *o, uint64_t *rng)
                 corrupt = 1;
         break;
     }
-    case 1: {
-        size_t align = (size_t)1 << (r >> 8) % 13;
+    case 1:
+        align = (size_t)1 << (r >> 8) % 13;
         p = aligned_alloc(align, n);
-        if (p && (uintptr_t)p % align)
-            corrupt = 1;
         break;
-    }
     case 2:
-        if (posix_memalign(&p, 64, n) != 0)
+        align = 64;
+        if (posix_memalign(&p, align, n) != 0)
             p = NULL;
+        break;
+    case 3:
+        align = (size_t)16 << (r >> 8) % 10;
+        p = memalign(align, n);
+        break;
+    case 4:
+        align = (size_t)sysconf(_SC_PAGESIZE);
+        p = (r >> 8) & 1 ? valloc(n) : pvalloc(n);
         break;
     default:
         p = malloc(n);
         break;
     }
+    if (p && (uintptr_t)p % align)
+        corrupt = 1;
     if (p == NULL) {
         corrupt = 1;
         return;
@@ -272,13 +282,15 @@ int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 5.0;
     nworkers = argc > 2 ? (unsigned)atoi(argv[2]) : 4;
+    uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 0;
     if (nworkers < 1 || nworkers > MAX_THREADS || seconds <= 0) {
-        fprintf(stderr, "usage: %s [SECONDS [THREADS<=64]]\n", argv[0]);
+        fprintf(stderr, "usage: %s [SECONDS [THREADS<=64 [SEED]]]\n", argv[0]);
         return 2;
     }
     for (unsigned i = 0; i < nworkers; i++) {
         workers[i].index = i;
-        workers[i].rng = 0x9e3779b97f4a7c15ull * (i + 1);
+        workers[i].rng = (0x9e3779b97f4a7c15ull * (i + 1)) ^ (seed * 0xbf58476d1ce4e5b9ull);
+        workers[i].rng += workers[i].rng == 0;
         pthread_mutex_init(&workers[i].qlock, NULL);
     }
     int started = 1;
@@ -303,8 +315,9 @@ int main(int argc, char **argv)
         drain(&workers[i]);
         ops += workers[i].ops;
     }
-    tap_diag("%llu operations, %llu short-lived threads, %d forks",
-             (unsigned long long)ops, (unsigned long long)churned, forks);
+    tap_diag("%llu operations, %llu short-lived threads, %d forks (seed %llu)",
+             (unsigned long long)ops, (unsigned long long)churned, forks,
+             (unsigned long long)seed);
     tap_ok(!corrupt, "no object lost its contents, alignment or usable size");
     tap_ok(churns_ok && churned > 0, "short-lived threads allocated and exited");
     tap_ok(forks > 0 && forks_ok == forks, "forks with allocations in flight: %d/%d children ok",

@@ -151,6 +151,7 @@ static void heap_exit(void *arg)
 
 static void key_create(void)
 {
+    _bucket_zero_on_free = ha_option(HA_OPT_ZERO_ON_FREE) != 0;
     if (pthread_key_create(&heap_key, heap_exit) != 0)
         heap_key = (pthread_key_t)-1;
 }
@@ -180,8 +181,7 @@ static bucket_heap_t *heap_carve_locked(void)
  * finds the heap already in place. */
 HA_NOINLINE bucket_heap_t *_bucket_heap_init(void)
 {
-    pthread_once(&key_once, key_create);
-    _bucket_zero_on_free = ha_option(HA_OPT_ZERO_ON_FREE) != 0;
+    pthread_once(&key_once, key_create);    /* also reads HUSKY_ZERO_ON_FREE, once */
     ha_lock(&heaps_lock);
     bucket_heap_t *heap = abandoned;
     if (heap != NULL) {

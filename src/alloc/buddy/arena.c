@@ -38,10 +38,17 @@ static uintptr_t secret_value(void)
     return s | 1;
 }
 
-/* Reads the options.  Every thread that gets here computes the same values,
- * so concurrent first calls are harmless; narenas is published last. */
+/* Reads the options, once: the first thread to get here does it and
+ * publishes narenas last (release); others wait for it (acquire), so that the
+ * settings are never written by two threads or read half-made. */
 HA_NOINLINE void _buddy_init(void)
 {
+    static int started;
+    if (__atomic_exchange_n(&started, 1, __ATOMIC_ACQ_REL)) {
+        while (!__atomic_load_n(&_buddy_cfg.narenas, __ATOMIC_ACQUIRE))
+            HA_CPU_RELAX();
+        return;
+    }
     long n = ha_option(HA_OPT_ARENAS);
     if (n <= 0)
         n = (long)os_ncpus();

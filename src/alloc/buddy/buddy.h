@@ -272,7 +272,7 @@ static inline void buddy_unlock(struct buddy_arena *a, int locked)
  * the least contended). */
 static inline struct buddy_arena *buddy_arena_here(void)
 {
-    if (HA_UNLIKELY(!_buddy_cfg.narenas))
+    if (HA_UNLIKELY(!__atomic_load_n(&_buddy_cfg.narenas, __ATOMIC_ACQUIRE)))
         _buddy_init();
     int cpu = sched_getcpu();
     unsigned i = cpu < 0 ? 0u : (unsigned)cpu;

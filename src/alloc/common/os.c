@@ -102,16 +102,20 @@ uint64_t os_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Threads may ask for the first time at once: each computes the same value,
+ * and the cache is read and written atomically so that this is no data race. */
 size_t os_page_size(void)
 {
     static size_t page;
-    if (HA_UNLIKELY(page == 0)) {
+    size_t v = __atomic_load_n(&page, __ATOMIC_RELAXED);
+    if (HA_UNLIKELY(v == 0)) {
         int saved = errno;
-        long v = sysconf(_SC_PAGESIZE);
+        long sys = sysconf(_SC_PAGESIZE);
         errno = saved;
-        page = v > 0 ? (size_t)v : 4096;
+        v = sys > 0 ? (size_t)sys : 4096;
+        __atomic_store_n(&page, v, __ATOMIC_RELAXED);
     }
-    return page;
+    return v;
 }
 
 /* ---- environment and system ---- */

@@ -43,10 +43,13 @@ static void read_options(void)
     long mt = ha_option(HA_OPT_MMAP_THRESHOLD);
     long tt = ha_option(HA_OPT_TRIM_THRESHOLD);
     _list_g.dynamic = mt == 0 && tt == 0;
-    _list_g.mmap_threshold = mt > 0 ? (size_t)mt : LIST_MMAP_THRESHOLD_DEFAULT;
-    _list_g.trim_threshold = tt > 0 ? (size_t)tt : LIST_TRIM_THRESHOLD_DEFAULT;
-    if (_list_g.trim_threshold < 2 * os_page_size())
-        _list_g.trim_threshold = 2 * os_page_size();
+    size_t trim = tt > 0 ? (size_t)tt : LIST_TRIM_THRESHOLD_DEFAULT;
+    if (trim < 2 * os_page_size())
+        trim = 2 * os_page_size();
+    /* atomic: threads not yet initialised read them (malloc.c, block.c) */
+    __atomic_store_n(&_list_g.mmap_threshold,
+                     mt > 0 ? (size_t)mt : LIST_MMAP_THRESHOLD_DEFAULT, __ATOMIC_RELAXED);
+    __atomic_store_n(&_list_g.trim_threshold, trim, __ATOMIC_RELAXED);
 }
 
 /* Settings are read once; a thread arriving during that waits. */

@@ -90,7 +90,7 @@ static inline void maybe_trim(list_arena_t *a)
 {
     uintptr_t dirty_end = a->fresh < a->pool_end ? a->fresh : a->pool_end;
     if (dirty_end > (uintptr_t)a->top &&
-        dirty_end - (uintptr_t)a->top > _list_g.trim_threshold)
+        dirty_end - (uintptr_t)a->top > list_trim_threshold())
         _list_arena_trim(a);
 }
 
@@ -128,7 +128,7 @@ void _list_block_free(list_arena_t *a, list_block_t *b)
         uint64_t now = os_now_ns();
         *list_freed_at(b) = now;
         a->dirty_free += size;
-        if (a->dirty_free > _list_g.trim_threshold)
+        if (a->dirty_free > list_trim_threshold())
             _list_arena_sweep(a, now);
     }
 }

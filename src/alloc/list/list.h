@@ -151,6 +151,12 @@ typedef struct list_global {
 extern list_global_t _list_g;
 extern list_arena_t _list_arenas[LIST_MAX_ARENAS];
 
+/* trim_threshold, which large.c raises without a lock as mmap_threshold. */
+static inline size_t list_trim_threshold(void)
+{
+    return __atomic_load_n(&_list_g.trim_threshold, __ATOMIC_RELAXED);
+}
+
 /* ---- checks that stay on in production (no stdio, no malloc) ---- */
 
 #define LIST_CHECK(cond, msg, p) \

@@ -169,7 +169,12 @@ size_t _ha_usable_size(const void *p)
     list_arena_t *a = _list_arena_of(p);
     if (a == NULL || ((uintptr_t)p & (HA_ALIGN - 1)) != 0)
         return _list_large_usable(not_pooled(p, "malloc_usable_size(): invalid pointer"));
-    return list_size(list_from_payload(p)) - 8;
+    /* under the lock: freeing or allocating the block before p's rewrites
+     * the PINUSE bit of p's head word */
+    int locked = list_lock(a);
+    size_t n = list_size(list_from_payload(p)) - 8;
+    list_unlock(a, locked);
+    return n;
 }
 
 /* ---- fork ---- */

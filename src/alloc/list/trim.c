@@ -49,7 +49,7 @@ static int trim_brk(list_arena_t *a, uintptr_t from)
 void _list_arena_trim(list_arena_t *a)
 {
     list_block_t *t = a->top;
-    uintptr_t from = page_up((uintptr_t)t + LIST_MIN_BLOCK + _list_g.trim_threshold / 2);
+    uintptr_t from = page_up((uintptr_t)t + LIST_MIN_BLOCK + list_trim_threshold() / 2);
     uintptr_t end = a->pool_end;
     if (from + os_page_size() > end)
         return;
