@@ -54,17 +54,18 @@ run_both "shell pipeline" sh -c \
 py=/usr/bin/python3
 if [ -x "$py" ]; then
     if "$py" -c "import test.test_list, test.test_dict" >/dev/null 2>&1; then
-        # regrtest prints timings; compare its verdict and exit status only
+        # regrtest's own verdict: every module passes with the allocator
+        # preloaded (the suite passes under glibc on a Debian machine; not
+        # running it twice keeps make check short)
         set +e
-        "$py" -m test test_list test_dict test_threading >"$TMP/pt.ref" 2>&1; _ref=$?
         # shellcheck disable=SC2086
         env LD_PRELOAD="$lib" $vars "$py" -m test test_list test_dict test_threading \
             >"$TMP/pt.got" 2>&1; _got=$?
         set -e
-        if [ "$_ref" = "$_got" ] && grep -q "result: SUCCESS" "$TMP/pt.got"; then
+        if [ "$_got" = 0 ] && grep -q "result: SUCCESS" "$TMP/pt.got"; then
             pass "python3 -m test test_list test_dict test_threading"
         else
-            fail "python3 -m test (exit $_ref vs $_got)"; tail -n 20 "$TMP/pt.got" | sed 's/^/# /'
+            fail "python3 -m test (exit $_got)"; tail -n 20 "$TMP/pt.got" | sed 's/^/# /'
         fi
     else
         skip "python3 -m test" "the python3 test suite is not installed"
