@@ -125,8 +125,10 @@ static void print_summary(const struct gen *g, const char *wl, const char *path)
 int main(int argc, char **argv)
 {
     struct gen_args a;
-    if (gen_cmdline(argc, argv, &a) != 0)
+    if (gen_cmdline(argc, argv, &a) != 0) {
+        gen_cmdline_free(&a);       /* the parser keeps its defaults on failure */
         return 2;
+    }
     if (a.list_flag) {
         list_workloads();
         gen_cmdline_free(&a);

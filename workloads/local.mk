@@ -20,7 +20,7 @@ BUILT_SOURCES += workloads/cmdline_huskygen.c workloads/cmdline_huskygen.h
 EXTRA_DIST += workloads/huskygen.ggo
 workloads/cmdline_huskygen.c: workloads/huskygen.ggo
 	$(AM_V_GEN)$(MKDIR_P) workloads && \
-	$(GENGETOPT) -i $< --output-dir=workloads -F cmdline_huskygen \
+	$(GENGETOPT) -i $< --no-handle-error --output-dir=workloads -F cmdline_huskygen \
 		--func-name=gen_cmdline --arg-struct-name=gen_args
 workloads/cmdline_huskygen.h: workloads/cmdline_huskygen.c
 	@:

@@ -232,8 +232,10 @@ static int run(struct job *job, const struct sim_args *a)
 int main(int argc, char **argv)
 {
     struct sim_args a;
-    if (sim_cmdline(argc, argv, &a) != 0)
+    if (sim_cmdline(argc, argv, &a) != 0) {
+        sim_cmdline_free(&a);       /* the parser keeps its defaults on failure */
         return usage_error("bad command line", NULL);
+    }
     struct job job;
     memset(&job, 0, sizeof job);
     int rc = run(&job, &a);
