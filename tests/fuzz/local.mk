@@ -72,3 +72,8 @@ EXTRA_DIST += \
 # ---- regression tests of the fuzz findings (tests/fuzz/regress/NAME-*) ----
 check_PROGRAMS += tests/fuzz/planstamp
 tests_fuzz_planstamp_SOURCES = tests/fuzz/planstamp.c replay/plan_file.c
+TESTS += tests/fuzz/regress.test
+EXTRA_DIST += \
+	tests/fuzz/regress.test \
+	tests/fuzz/regress/plan-thread-range-overflow.bin \
+	tests/fuzz/regress/plan-thread-range-wrap.bin
