@@ -112,7 +112,7 @@ static void barrier_wait(struct wk_ctx *c)
 /* Records when the last replay thread finished. */
 static void mark_end(struct wk_ctx *c)
 {
-    uint64_t now = wk_now_ns(), seen = c->end_ns;
+    uint64_t now = wk_now_ns(), seen = __atomic_load_n(&c->end_ns, __ATOMIC_RELAXED);
     while (now > seen && !__atomic_compare_exchange_n(&c->end_ns, &seen, now, 0,
                                                       __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         ;
