@@ -76,4 +76,14 @@ TESTS += tests/fuzz/regress.test
 EXTRA_DIST += \
 	tests/fuzz/regress.test \
 	tests/fuzz/regress/plan-thread-range-overflow.bin \
-	tests/fuzz/regress/plan-thread-range-wrap.bin
+	tests/fuzz/regress/plan-thread-range-wrap.bin \
+	tests/fuzz/regress/planbuild-sparse-thread-index.htr \
+	tests/fuzz/regress/trace-tsc-time-overflow.htr
+
+# ---- bad input for every tool that reads files ----
+TESTS += tests/fuzz/badinput.test
+EXTRA_DIST += tests/fuzz/badinput.test
+
+# ---- valgrind memcheck of the tools on sample traces ----
+TESTS += tests/fuzz/memcheck.test
+EXTRA_DIST += tests/fuzz/memcheck.test
