@@ -77,7 +77,7 @@ static uint64_t rss_now(struct wk_ctx *c)
 {
     uint64_t kb = wk_anon_kb(c->statm_fd);
     kb = kb > c->baseline_kb ? kb - c->baseline_kb : 0;
-    uint64_t peak = c->peak_kb;
+    uint64_t peak = __atomic_load_n(&c->peak_kb, __ATOMIC_RELAXED);
     while (kb > peak && !__atomic_compare_exchange_n(&c->peak_kb, &peak, kb, 0,
                                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         ;
