@@ -87,3 +87,7 @@ EXTRA_DIST += tests/fuzz/badinput.test
 # ---- valgrind memcheck of the tools on sample traces ----
 TESTS += tests/fuzz/memcheck.test
 EXTRA_DIST += tests/fuzz/memcheck.test
+
+# ---- the replay worker rebuilt with ThreadSanitizer ----
+TESTS += tests/fuzz/tsan-worker.test
+EXTRA_DIST += tests/fuzz/tsan-worker.test
