@@ -69,6 +69,37 @@ EXTRA_DIST += \
 	tests/fuzz/fuzz_planbuild.c \
 	tests/fuzz/run-fuzz.sh
 
+# seed corpora: small traces, mtrace logs and plans made with our own tools
+EXTRA_DIST += \
+	tests/fuzz/corpus/import/plain.mtrace \
+	tests/fuzz/corpus/import/program.mtrace \
+	tests/fuzz/corpus/import/sample.mtrace \
+	tests/fuzz/corpus/plan/empty.bin \
+	tests/fuzz/corpus/plan/gen-producer-consumer.bin \
+	tests/fuzz/corpus/plan/memalign.bin \
+	tests/fuzz/corpus/plan/realloc.bin \
+	tests/fuzz/corpus/plan/threads.bin \
+	tests/fuzz/corpus/planbuild/basic.htr \
+	tests/fuzz/corpus/planbuild/callers.htr \
+	tests/fuzz/corpus/planbuild/empty.htr \
+	tests/fuzz/corpus/planbuild/gen-producer-consumer.htr \
+	tests/fuzz/corpus/planbuild/gen-random-mix.htr \
+	tests/fuzz/corpus/planbuild/gen-realloc-grow.htr \
+	tests/fuzz/corpus/planbuild/inherited.htr \
+	tests/fuzz/corpus/planbuild/memalign.htr \
+	tests/fuzz/corpus/planbuild/realloc.htr \
+	tests/fuzz/corpus/planbuild/threads.htr \
+	tests/fuzz/corpus/trace/basic.htr \
+	tests/fuzz/corpus/trace/callers.htr \
+	tests/fuzz/corpus/trace/empty.htr \
+	tests/fuzz/corpus/trace/gen-producer-consumer.htr \
+	tests/fuzz/corpus/trace/gen-random-mix.htr \
+	tests/fuzz/corpus/trace/gen-realloc-grow.htr \
+	tests/fuzz/corpus/trace/inherited.htr \
+	tests/fuzz/corpus/trace/memalign.htr \
+	tests/fuzz/corpus/trace/realloc.htr \
+	tests/fuzz/corpus/trace/threads.htr
+
 # ---- regression tests of the fuzz findings (tests/fuzz/regress/NAME-*) ----
 check_PROGRAMS += tests/fuzz/planstamp
 tests_fuzz_planstamp_SOURCES = tests/fuzz/planstamp.c replay/plan_file.c
