@@ -122,3 +122,6 @@ EXTRA_DIST += tests/fuzz/memcheck.test
 # ---- the replay worker rebuilt with ThreadSanitizer ----
 TESTS += tests/fuzz/tsan-worker.test
 EXTRA_DIST += tests/fuzz/tsan-worker.test
+
+# the notes for docs/RELIABILITY.md
+EXTRA_DIST += docs/reliability/fuzz.md
