@@ -71,7 +71,7 @@ END {
         print s
     }
     print ""
-    print "### Throughput: million replayed operations per second by thread count\n"
+    print "### Throughput: million replayed operations per second by thread count (3 significant digits)\n"
     s = "| workload | allocator |"; u = "|---|---|"
     for (ti = 1; ti <= nitems["t"]; ti++) if (items["t", ti] != "rec") {
         s = s " " items["t", ti] " |"; u = u "---:|" }
@@ -83,7 +83,7 @@ END {
             a = items["a", ai]; s = "| " w " | " a " |"
             for (ti = 1; ti <= nitems["t"]; ti++) {
                 t = items["t", ti]; if (t == "rec") continue
-                s = s " " (((t, w) in has) ? cellv(t SUBSEP w SUBSEP a, "ops", "%.2f", 1e6) : "") " |"
+                s = s " " (((t, w) in has) ? cellv(t SUBSEP w SUBSEP a, "ops", "%.3g", 1e6) : "") " |"
             }
             print s
         }

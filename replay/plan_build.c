@@ -79,6 +79,8 @@ struct builder {
     struct free_id *queue;    /* global FIFO of freed ids */
     uint64_t q_cap, q_head, q_len;
     uint64_t live, peak;      /* live bytes now, at most */
+    uint32_t peak_thread;     /* the op that reached the peak: thread */
+    uint32_t peak_done;       /* ... and its op number in that thread */
     uint64_t gops;            /* ops emitted so far */
     uint32_t run_thread, run_count; /* the serial run being extended */
     struct rp_plan_header *h; /* counts (both passes), the file (pass 2) */
@@ -262,11 +264,16 @@ static void sample_live(struct builder *b)
         live[b->next_live++] = b->live;
 }
 
-static void live_add(struct builder *b, uint64_t bytes)
+/* Adds the bytes that op number done of thread t made live, and remembers
+ * the op that reaches the peak (the worker samples RSS right after it). */
+static void live_add(struct builder *b, uint32_t t, uint32_t done, uint64_t bytes)
 {
     b->live += bytes;
-    if (b->live > b->peak)
+    if (b->live > b->peak) {
         b->peak = b->live;
+        b->peak_thread = t;
+        b->peak_done = done;
+    }
 }
 
 /* Records that thread t touched object id with its op number done; fills
@@ -344,7 +351,7 @@ static int on_alloc(struct builder *b, const struct htr_event *ev, uint8_t flags
     bind_addr(b, ev->result, op.obj);
     b->obj[op.obj].bytes = bytes;
     set_last(b, op.obj, t, done);
-    live_add(b, bytes);
+    live_add(b, t, done, bytes);
     return 0;
 }
 
@@ -415,11 +422,11 @@ static int on_acquire(struct builder *b, const struct htr_event *ev, uint64_t of
         release_id(b, t, id, done);
     } else if (ev->result == 0) {
         bind_addr(b, th->pend_ptr, id);
-        live_add(b, b->obj[id].bytes);
+        live_add(b, t, done, b->obj[id].bytes);
     } else {
         bind_addr(b, ev->result, id);
         b->obj[id].bytes = bytes;
-        live_add(b, bytes);
+        live_add(b, t, done, bytes);
     }
     return 0;
 }
@@ -552,6 +559,8 @@ static int run_pass(struct builder *b, const char *trace)
         snprintf(b->why, b->why_len, "%s", err.msg);
     htr_close(r);
     b->h->peak_live = b->peak;
+    b->h->peak_thread = b->peak_thread;
+    b->h->peak_done = b->peak_done;
     b->h->end_live = b->live;
     b->h->objects = b->nobj;
     return rc < 0 ? -1 : 0;

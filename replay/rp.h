@@ -28,7 +28,7 @@
 #include <sys/types.h>
 
 #define RP_PLAN_MAGIC   "HUSKYPLN"
-#define RP_PLAN_VERSION 1u
+#define RP_PLAN_VERSION 2u
 #define RP_LIVE_POINTS  100u          /* live/RSS points at k/100 of the ops */
 #define RP_NO_OBJ       0xffffffffu   /* no object: free(NULL), failed calls */
 #define RP_MAX_THREADS  65535u
@@ -124,7 +124,9 @@ struct rp_plan_header {
     uint64_t off_live;
     uint32_t pid;             /* traced process */
     uint32_t inherited;       /* the trace had HTR_F_INHERITED */
-    uint64_t reserved[4];     /* zero */
+    uint64_t peak_thread;     /* the op that reached peak_live: its thread */
+    uint64_t peak_done;       /* ... and its 1-based op number there */
+    uint64_t reserved[2];     /* zero */
 };
 
 /* A mapped plan. */

@@ -90,6 +90,13 @@ void wk_point_sample(struct wk_ctx *c, unsigned k)
     c->sh->rss_progress[k] = rss_now(c);
 }
 
+/* RSS right after the op that makes the trace's live bytes peak: the
+ * sampler's clock may miss a short peak, this sample does not. */
+void wk_peak_sample(struct wk_ctx *c)
+{
+    (void)rss_now(c);
+}
+
 /* ---- replay threads ---- */
 
 static void futex_wait(volatile uint32_t *addr, uint32_t val)
@@ -181,6 +188,8 @@ static void setup_threads(struct wk_ctx *c, struct wk_thread *th, uint64_t *hist
             .nexts = pt->exts,
             .next_sample = t % 64, .rng = 0x9e3779b97f4a7c15ull * (t + 1),
             .hist = hist + (size_t)t * RP_K_COUNT * RP_HIST_BUCKETS };
+        if (pl->h->peak_live && pl->h->peak_thread == t)
+            th[t].peak_at = pl->h->peak_done;
     }
     for (unsigned k = 0; k <= RP_LIVE_POINTS; k++)
         c->points[k] = (k * pl->h->ops + RP_LIVE_POINTS - 1) / RP_LIVE_POINTS;

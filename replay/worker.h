@@ -53,6 +53,7 @@ struct wk_thread {
     const void *dropped;      /* plan pages below this are dropped */
     uint64_t next_sample;     /* op index of the next timed op */
     uint64_t rng;             /* xorshift state for the sampling gaps */
+    uint64_t peak_at;         /* sample RSS after this many ops (peak live), or 0 */
     uint64_t *hist;           /* [RP_K_COUNT][RP_HIST_BUCKETS], mmap'd */
     pthread_t pt;             /* its pthread */
 };
@@ -70,5 +71,6 @@ uint64_t wk_now_ns(void);
 uint64_t wk_anon_kb(int statm_fd);
 void wk_fail(struct rp_shared *sh, uint32_t status, const char *msg);
 void wk_point_sample(struct wk_ctx *c, unsigned k);
+void wk_peak_sample(struct wk_ctx *c);
 
 #endif

@@ -491,6 +491,8 @@ static inline __attribute__((always_inline)) void do_op(struct wk_thread *w, int
     if (t0 && op->kind < RP_K_COUNT)
         w->hist[op->kind * RP_HIST_BUCKETS + rp_hist_bucket(lat_ns(t1 - t0))]++;
     w->i++;
+    if (w->i == w->peak_at)
+        wk_peak_sample(w->ctx);
     __atomic_store_n(&w->ctx->sh->progress[w->t].done, w->i, __ATOMIC_RELEASE);
     if (!(w->i & WK_DROP_EVERY))
         wk_plan_window(w);

@@ -23,6 +23,7 @@ tests_replay_libreplay_crash_la_LDFLAGS = $(replay_test_ldflags)
 TESTS += \
 	tests/replay/plan.test \
 	tests/replay/replay.test \
+	tests/replay/peak.test \
 	tests/replay/verify.test \
 	tests/replay/isolate.test \
 	tests/replay/badinput.test \
@@ -30,6 +31,7 @@ TESTS += \
 EXTRA_DIST += \
 	tests/replay/plan.test \
 	tests/replay/replay.test \
+	tests/replay/peak.test \
 	tests/replay/verify.test \
 	tests/replay/isolate.test \
 	tests/replay/badinput.test \
