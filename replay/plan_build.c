@@ -448,7 +448,7 @@ static int on_event(struct builder *b, const struct htr_event *ev, uint64_t off)
         return bad(b, off, "more threads than a plan holds (65535)");
     /* thread indexes are dense from 0 (trace.h): a larger one would size
      * the per-thread tables of the plan and the worker by a number the
-     * trace never backs (a 200-byte trace could ask for gigabytes) */
+     * trace never backs (a 200-byte trace could ask for 768 MiB) */
     if (ev->thread >= b->trace_threads)
         return bad(b, off, "thread index beyond the trace's thread count (indexes must "
                    "be dense from 0; see huskytrace validate)");
