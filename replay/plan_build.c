@@ -70,6 +70,7 @@ struct bthread {
 struct builder {
     int writing;              /* pass 2: write the sections */
     uint32_t nthreads;        /* threads known */
+    uint32_t trace_threads;   /* thread indexes the trace holds (htr_info) */
     struct bthread *th;       /* [nthreads] */
     struct addr_ent *live_map; /* uthash: address -> id */
     struct addr_ent *spare;   /* recycled entries */
@@ -445,6 +446,12 @@ static int on_event(struct builder *b, const struct htr_event *ev, uint64_t off)
 {
     if (ev->thread >= RP_MAX_THREADS)
         return bad(b, off, "more threads than a plan holds (65535)");
+    /* thread indexes are dense from 0 (trace.h): a larger one would size
+     * the per-thread tables of the plan and the worker by a number the
+     * trace never backs (a 200-byte trace could ask for 768 MiB) */
+    if (ev->thread >= b->trace_threads)
+        return bad(b, off, "thread index beyond the trace's thread count (indexes must "
+                   "be dense from 0; see huskytrace validate)");
     need_thread(b, ev->thread);
     if (b->th[ev->thread].ops >= UINT32_MAX - 1)
         return bad(b, off, "a thread with more than 4 G operations");
@@ -534,6 +541,7 @@ static int run_pass(struct builder *b, const char *trace)
     const struct htr_info *info = htr_reader_info(r);
     b->h->pid = info->header.pid;
     b->h->inherited = (info->header.flags & HTR_F_INHERITED) != 0;
+    b->trace_threads = info->threads;
     if (info->threads)
         need_thread(b, info->threads - 1);
     int rc;

@@ -160,6 +160,14 @@ static int sect_ok(uint64_t off, uint64_t n, uint64_t each, uint64_t size)
     return (off & 7) == 0;
 }
 
+/* Whether entries [first, first + n) lie within a section of `total`
+ * entries, without the overflow of first + n (a damaged plan may hold any
+ * values there). */
+static int range_ok(uint64_t first, uint64_t n, uint64_t total)
+{
+    return first <= total && n <= total - first;
+}
+
 /* Maps the plan open on fd and checks that its sections fit the file (not
  * its checksum: rp_plan_open does that once).  0, or -1 with *why set. */
 int rp_plan_map(int fd, struct rp_plan *plan, char *why, size_t why_len)
@@ -201,8 +209,9 @@ int rp_plan_map(int fd, struct rp_plan *plan, char *why, size_t why_len)
     plan->map_size = size;
     for (uint64_t t = 0; t < h->threads; t++) {
         const struct rp_plan_thread *pt = &plan->threads[t];
-        if (pt->op_first + pt->ops > h->ops || pt->dep_first + pt->deps > h->deps ||
-            pt->ext_first + pt->exts > h->exts) {
+        if (!range_ok(pt->op_first, pt->ops, h->ops) ||
+            !range_ok(pt->dep_first, pt->deps, h->deps) ||
+            !range_ok(pt->ext_first, pt->exts, h->exts)) {
             rp_plan_unmap(plan);
             snprintf(why, why_len, "plan thread table damaged");
             return -1;

@@ -77,7 +77,7 @@ static uint64_t rss_now(struct wk_ctx *c)
 {
     uint64_t kb = wk_anon_kb(c->statm_fd);
     kb = kb > c->baseline_kb ? kb - c->baseline_kb : 0;
-    uint64_t peak = c->peak_kb;
+    uint64_t peak = __atomic_load_n(&c->peak_kb, __ATOMIC_RELAXED);
     while (kb > peak && !__atomic_compare_exchange_n(&c->peak_kb, &peak, kb, 0,
                                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         ;
@@ -119,7 +119,7 @@ static void barrier_wait(struct wk_ctx *c)
 /* Records when the last replay thread finished. */
 static void mark_end(struct wk_ctx *c)
 {
-    uint64_t now = wk_now_ns(), seen = c->end_ns;
+    uint64_t now = wk_now_ns(), seen = __atomic_load_n(&c->end_ns, __ATOMIC_RELAXED);
     while (now > seen && !__atomic_compare_exchange_n(&c->end_ns, &seen, now, 0,
                                                       __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         ;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tools/cmdline_import.h"
 #include "tools/tools.h"
@@ -191,10 +192,19 @@ static int import_all(struct imp *im)
 static int import(const char *log, const char *out)
 {
     struct imp im = { .path = log };
+    struct stat st;
     im.in = fopen(log, "r");
-    if (!im.in) {
-        fprintf(stderr, "huskytrace import: %s: %s\n", log, strerror(errno));
-        return 1;
+    if (!im.in || fstat(fileno(im.in), &st) != 0 || S_ISDIR(st.st_mode) ||
+        (S_ISREG(st.st_mode) && st.st_size == 0)) {
+        /* bad input (65), like a trace the other commands cannot open */
+        int e = errno;
+        fprintf(stderr, "huskytrace import: %s: offset 0: %s%s\n", log,
+                !im.in ? "cannot open: " : S_ISDIR(st.st_mode) ? "a folder, not an mtrace log"
+                : "empty file, not an mtrace log (a log starts with '= Start')",
+                !im.in ? strerror(e) : "");
+        if (im.in)
+            fclose(im.in);
+        return 65;
     }
     char cmd[] = "mtrace-import";
     struct htr_file_header h;

@@ -418,7 +418,10 @@ static uint64_t key_ns(const struct htr_reader *r, uint64_t key)
         return 0;
     if (!(h->flags & HTR_F_TSC))
         return key - h->start_key;
-    return (uint64_t)((double)(key - h->start_key) * r->ns_per_key);
+    /* a damaged chunk pair can make the product exceed 64 bits: saturate
+     * (converting such a double to an integer is undefined) */
+    double ns = (double)(key - h->start_key) * r->ns_per_key;
+    return ns < 18446744073709551616.0 ? (uint64_t)ns : UINT64_MAX;
 }
 
 int htr_next(struct htr_reader *r, struct htr_event *ev, struct htr_error *err)
