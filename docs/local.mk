@@ -1,5 +1,5 @@
 # docs: its part of the build (included by Makefile.am).  The folders that own
 # a document list it in their own local.mk; the shared ones are listed here.
-EXTRA_DIST += README.md docs/BENCHMARKS.md \
+EXTRA_DIST += README.md docs/BENCHMARKS.md docs/RELIABILITY.md \
 	docs/alloc-bucket.md docs/huskysim.md \
 	docs/benchmarks/bucket.md docs/benchmarks/sim.md docs/benchmarks/trace.md
