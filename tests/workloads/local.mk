@@ -8,6 +8,7 @@ WORKLOADS_TESTS = \
 	tests/workloads/huskygen-cli.test \
 	tests/workloads/plots.test \
 	tests/workloads/report.test \
+	tests/workloads/huskyplot.test \
 	tests/workloads/bench-tables.test \
 	tests/workloads/recipes.test
 TESTS += $(WORKLOADS_TESTS)
