@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/outfmt.h"
 #include "replay/tool.h"
 
 /* A temporary file beside `path`. */
@@ -43,37 +44,6 @@ static int out_close(FILE *f, const char *tmp, const char *path)
     return 1;
 }
 
-/* A string as a CSV field (quoted when it holds a comma or a quote). */
-static void csv_str(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
 static const char summary_head[] =
     "trace,allocator,status,runs,wall_s,wall_s_min,wall_s_max,ops_per_s,user_s,sys_s,"
     "minflt,peak_rss_kb,end_rss_kb,peak_live_kb,fragmentation,time_ratio,rss_ratio";
@@ -81,9 +51,9 @@ static const char summary_head[] =
 /* One summary.csv row (without the newline). */
 static void summary_row(FILE *f, const struct rp_unit *u, const struct rp_cell *c)
 {
-    csv_str(f, u->trace);
+    hk_csv_str(f, u->trace);
     fputc(',', f);
-    csv_str(f, c->alloc->name);
+    hk_csv_str(f, c->alloc->name);
     fprintf(f, ",%s,%d,%.6f,%.6f,%.6f,%.0f,%.6f,%.6f,%.0f,%.0f,%.0f,%.1f,%.4f,%.4f,%.4f",
             c->status, c->ok_runs, c->wall_s, c->wall_min, c->wall_max, c->ops_per_s,
             c->user_s, c->sys_s, c->minflt, c->peak_kb, c->end_kb,
@@ -161,9 +131,9 @@ static int plot_rss(const char *dir, const struct rp_unit *units, int nunits, in
             if (!c->ok_runs)
                 continue;
             for (unsigned k = 0; k <= RP_LIVE_POINTS; k++) {
-                csv_str(f, units[i].trace);
+                hk_csv_str(f, units[i].trace);
                 fputc(',', f);
-                csv_str(f, c->alloc->name);
+                hk_csv_str(f, c->alloc->name);
                 fprintf(f, ",%.2f,%llu,%.1f\n", (double)k / RP_LIVE_POINTS,
                         (unsigned long long)c->rss_progress[k],
                         (double)units[i].plan.live[k] / 1024);
@@ -188,9 +158,9 @@ static int plot_latency(const char *dir, const struct rp_unit *units, int nunits
                 uint64_t p50 = rp_hist_percentile(c->hist[k], 0.5, &n);
                 if (!n)
                     continue;
-                csv_str(f, units[i].trace);
+                hk_csv_str(f, units[i].trace);
                 fputc(',', f);
-                csv_str(f, c->alloc->name);
+                hk_csv_str(f, c->alloc->name);
                 fprintf(f, ",%s,%llu,%llu,%llu,%llu\n", rp_kind_name(k),
                         (unsigned long long)n, (unsigned long long)p50,
                         (unsigned long long)rp_hist_percentile(c->hist[k], 0.99, NULL),
@@ -216,7 +186,7 @@ int rp_write_plot(const char *dir, const struct rp_unit *units, int nunits, int 
 static void json_run(FILE *f, const struct rp_run *r)
 {
     fprintf(f, "{\"status\":\"%s\",\"message\":", r->status);
-    json_str(f, r->msg);
+    hk_json_str(f, r->msg);
     fprintf(f, ",\"wall_s\":%.6f,\"user_s\":%.6f,\"sys_s\":%.6f,\"minflt\":%llu,"
             "\"peak_rss_kb\":%llu,\"end_rss_kb\":%llu,\"baseline_rss_kb\":%llu,"
             "\"worker_maxrss_kb\":%llu,"
@@ -241,11 +211,11 @@ static void json_run(FILE *f, const struct rp_run *r)
 static void json_cell(FILE *f, const struct rp_cell *c)
 {
     fputs("{\"allocator\":", f);
-    json_str(f, c->alloc->name);
+    hk_json_str(f, c->alloc->name);
     fputs(",\"library\":", f);
-    json_str(f, c->alloc->path);
+    hk_json_str(f, c->alloc->path);
     fprintf(f, ",\"status\":\"%s\",\"message\":", c->status);
-    json_str(f, c->msg);
+    hk_json_str(f, c->msg);
     fprintf(f, ",\"runs_ok\":%d,\"wall_s\":%.6f,\"wall_s_min\":%.6f,\"wall_s_max\":%.6f,"
             "\"ops_per_s\":%.0f,\"user_s\":%.6f,\"sys_s\":%.6f,\"minflt\":%.0f,"
             "\"peak_rss_kb\":%.0f,\"end_rss_kb\":%.0f,\"fragmentation\":%.4f,"
@@ -280,9 +250,9 @@ static void json_unit(FILE *f, const struct rp_unit *u, int nallocs)
 {
     const struct rp_plan_header *h = u->plan.h;
     fputs("{\"trace\":", f);
-    json_str(f, u->trace);
+    hk_json_str(f, u->trace);
     fputs(",\"plan\":", f);
-    json_str(f, u->plan_path);
+    hk_json_str(f, u->plan_path);
     fprintf(f, ",\"pid\":%u,\"threads\":%llu,\"events\":%llu,\"ops\":%llu,\"objects\":%llu,"
             "\"deps\":%llu,\"cross_thread\":%llu,\"failed_calls\":%llu,"
             "\"skipped_frees\":%llu,\"peak_live_bytes\":%llu,\"end_live_bytes\":%llu,"

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/outfmt.h"
 #include "sim/output.h"
 
 /* One field of a result, for the CSV and JSON writers: the column list is
@@ -102,37 +103,6 @@ static int commit(FILE *f, char *tmp, const char *path, char *why, size_t len)
     return bad ? -1 : 0;
 }
 
-/* A CSV field: quoted when it holds a comma, a quote or a line break. */
-static void csv_str(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 /* The sim.csv columns first (the plots read them by name), then the others. */
 static void write_csv(FILE *f, const struct sim_result *res, size_t n)
 {
@@ -143,7 +113,7 @@ static void write_csv(FILE *f, const struct sim_result *res, size_t n)
     fputc('\n', f);
     for (size_t i = 0; i < n; i++) {
         const struct sim_result *r = &res[i];
-        csv_str(f, r->trace);
+        hk_csv_str(f, r->trace);
         fprintf(f, ",%s", r->policy->name);
 #define X(name, fmt, val) fprintf(f, "," fmt, val);
         SIM_FIELDS(X)
@@ -175,7 +145,7 @@ int sim_write_json(const char *path, const struct sim_result *res, size_t n,
     for (size_t i = 0; i < n; i++) {
         const struct sim_result *r = &res[i];
         fputs(i ? ",\n{\"trace\":" : "\n{\"trace\":", f);
-        json_str(f, r->trace);
+        hk_json_str(f, r->trace);
         fprintf(f, ",\"policy\":\"%s\"", r->policy->name);
 #define X(name, fmt, val) fprintf(f, ",\"" #name "\":" fmt, val);
         SIM_FIELDS(X)
@@ -194,7 +164,7 @@ static void write_sim_csv(FILE *f, const struct sim_result *res, size_t n)
           "extensions,events_per_s\n", f);
     for (size_t i = 0; i < n; i++) {
         const struct sim_result *r = &res[i];
-        csv_str(f, r->trace);
+        hk_csv_str(f, r->trace);
         fprintf(f, ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.6f,%" PRIu64 ",%.0f\n",
                 r->policy->name, r->m.ops, r->m.heap_max, r->m.live_max,
                 sim_frag_max_over_max(&r->m), sim_frag_at_live_max(&r->m),
@@ -209,7 +179,7 @@ static void write_heap_csv(FILE *f, const struct sim_result *res, size_t n)
     for (size_t i = 0; i < n; i++) {
         const struct sim_result *r = &res[i];
         for (uint32_t k = 0; k < r->m.nsamples; k++) {
-            csv_str(f, r->trace);
+            hk_csv_str(f, r->trace);
             fprintf(f, ",%s,%.6f,%" PRIu64 ",%" PRIu64 "\n", r->policy->name,
                     (double)r->m.sample_op[k] / (double)r->m.ops, r->m.sample_heap[k],
                     r->m.sample_live[k]);
