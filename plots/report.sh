@@ -87,6 +87,7 @@ HEAD
     if [ -f "$dir/sim.csv" ]; then
         echo '<h2>Simulated placement policies (huskysim)</h2>'
         chart sim "Fragmentation per placement policy and trace"
+        chart sim-heap "Model heap per policy over trace progress; grey: live bytes"
         echo '<table>'
         csv_table "$dir/sim.csv"
         echo '</table>'

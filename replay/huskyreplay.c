@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/charts.h"
 #include "replay/cmdline_huskyreplay.h"
 #include "replay/tool.h"
 
@@ -162,8 +163,12 @@ static int write_outputs(const struct rp_args *a, struct rp_unit *units, int nun
         bad |= rp_write_csv(a->csv_arg, units, nunits, nallocs);
     if (a->json_given)
         bad |= rp_write_json(a->json_arg, units, nunits, nallocs);
-    if (a->plot_given)
-        bad |= rp_write_plot(a->plot_arg, units, nunits, nallocs);
+    if (a->plot_given) {
+        int plot_bad = rp_write_plot(a->plot_arg, units, nunits, nallocs);
+        if (!plot_bad && !a->no_draw_flag)
+            plot_bad = hk_draw_charts("huskyreplay", a->plot_arg, a->quiet_flag);
+        bad |= plot_bad;
+    }
     return bad;
 }
 

@@ -62,7 +62,7 @@ while read -r name t path; do
     echo "bench: [$k/$total] $name, threads: $t, $allocs, $runs runs ($(($(date +%s) - start)) s so far)"
     d="$out/runs/$name-t$t"
     mkdir -p "$d"
-    huskyreplay -a "$allocs" -n "$runs" --timeout 300 --plot "$d" "$path" \
+    huskyreplay -a "$allocs" -n "$runs" --timeout 300 --no-draw --plot "$d" "$path" \
         > "$d/replay.txt" 2> "$d/replay.err" ||
         echo "bench: note: huskyreplay reported failures for $name (see $d/replay.err)"
 done < "$out/jobs"
@@ -101,7 +101,7 @@ if command -v huskysim >/dev/null 2>&1; then
     echo "bench: simulating the placement policies"
     sim_in=$(awk -v c="$chart_threads" '$2 == c || $2 == "rec" { print $3 }' "$out/jobs")
     # shellcheck disable=SC2086
-    huskysim --plot "$out" $sim_in > "$out/sim.txt" 2> "$out/sim.err" ||
+    huskysim --no-draw --plot "$out" $sim_in > "$out/sim.txt" 2> "$out/sim.err" ||
         echo "bench: note: huskysim reported failures (see $out/sim.err)"
 fi
 echo "bench: done in $(($(date +%s) - start)) s: $out/results.csv, $out/scaling.csv"

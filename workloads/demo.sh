@@ -67,7 +67,7 @@ done
 allocs=$(husky_allocators)
 if command -v huskyreplay >/dev/null 2>&1; then
     step "replaying $(ls "$out/traces" | wc -l) traces against $allocs ($runs runs each)"
-    huskyreplay -a "$allocs" -n "$runs" --timeout 120 --plot "$out" "$out"/traces/*.htr \
+    huskyreplay -a "$allocs" -n "$runs" --timeout 120 --no-draw --plot "$out" "$out"/traces/*.htr \
         > "$out/replay.txt" 2> "$out/replay.err" ||
         note "huskyreplay reported failures (see $out/replay.err)"
 else
@@ -77,7 +77,7 @@ fi
 # ---- 4. simulation ----
 if command -v huskysim >/dev/null 2>&1; then
     step "simulating the placement policies"
-    huskysim --plot "$out" "$out"/traces/*.htr > "$out/sim.txt" 2> "$out/sim.err" ||
+    huskysim --no-draw --plot "$out" "$out"/traces/*.htr > "$out/sim.txt" 2> "$out/sim.err" ||
         note "huskysim reported failures (see $out/sim.err)"
 else
     note "huskysim is not built: no simulation"

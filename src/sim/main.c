@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/charts.h"
 #include "sim/cmdline_sim.h"
 #include "sim/load.h"
 #include "sim/output.h"
@@ -204,6 +205,8 @@ static int write_outputs(const struct job *job, const struct sim_args *a)
                                                 sizeof why) < 0);
     if (bad)
         fprintf(stderr, "huskysim: %s\n", why);
+    else if (a->plot_given && !a->no_draw_flag)
+        bad = hk_draw_charts("huskysim", a->plot_arg, a->quiet_flag);
     return bad ? 1 : 0;
 }
 
