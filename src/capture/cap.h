@@ -40,7 +40,10 @@ struct cap_thread {
     uint8_t *pos;                    /* where the next record goes */
     uint8_t *end;                    /* end of the current chunk's payload */
     struct htr_codec_state codec;    /* delta state of the current chunk */
+    uint64_t key;                    /* the last order key this thread took */
     uint32_t index;                  /* thread index + 1; 0 before the first event */
+    int solo;                        /* the process's first thread (index 1) */
+    int started;                     /* thread_start written */
     uint32_t next_size;              /* bytes (header included) of the next chunk */
     int busy;                        /* inside the shim: nested calls pass through */
     int exits;                       /* times the exit destructor ran */
@@ -54,16 +57,25 @@ extern __thread struct cap_thread cap_self CAP_TLS CAP_HIDDEN;
 /* ---- clock.c ---- */
 /* Where order keys come from (cap_clock). */
 enum cap_clock_kind {
-    CAP_CLOCK_COUNTER = 0,     /* one shared counter kept at or above
+    CAP_CLOCK_ADDRESS = 0,     /* per-thread keys, synchronised through the
+                                  addresses released and acquired: ns */
+    CAP_CLOCK_COUNTER = 1,     /* one shared counter kept at or above
                                   CLOCK_MONOTONIC_COARSE: ns, exact order */
-    CAP_CLOCK_MONOTONIC = 1,   /* clock_gettime(CLOCK_MONOTONIC) per event */
-    CAP_CLOCK_TSC = 2          /* the TSC (HTR_F_TSC) */
+    CAP_CLOCK_MONOTONIC = 2,   /* clock_gettime(CLOCK_MONOTONIC) per event */
+    CAP_CLOCK_TSC = 3          /* the TSC (HTR_F_TSC) */
 };
+#define CAP_SLOT_BITS 18       /* address slots: 2^18 keys, 2 MiB reserved */
 extern int cap_clock CAP_HIDDEN;             /* enum cap_clock_kind */
 extern uint64_t cap_counter CAP_HIDDEN;      /* the shared counter (atomic) */
+extern uint64_t *cap_slots CAP_HIDDEN;       /* per-address last keys (atomic) */
+extern int cap_multi CAP_HIDDEN;             /* a second thread records (atomic) */
+extern uint64_t cap_solo_key CAP_HIDDEN;     /* the first thread's last key while
+                                                it is alone (atomic) */
+extern uint64_t cap_key_floor CAP_HIDDEN;    /* keys start above it (trace start) */
 void cap_clock_init(void) CAP_HIDDEN;
 uint64_t cap_now_ns(void) CAP_HIDDEN;
 uint64_t cap_coarse_ns(void) CAP_HIDDEN;
+void cap_thread_register(struct cap_thread *t) CAP_HIDDEN;   /* emit.c */
 
 /* Reads the TSC after every earlier instruction completed (lfence): the key
  * comes after the loads that found the block (a pointer handed over by
@@ -93,24 +105,73 @@ static inline uint64_t cap_counter_next(void)
     }
 }
 
-/* An order key.  The same function serves both sides of the invariant:
- * callers take it before a call that releases memory and after a call that
- * acquires memory. */
-static inline uint64_t cap_key(void)
+/* The slot of an address: one per 4 KiB page, so that a thread's blocks
+ * share few cache lines of slots (8 pages per line) and those stay in its
+ * cache, plus an offset per GiB region, so that distant heaps do not
+ * collide.  Blocks that share a slot only share keys: correct, as a key
+ * may always be larger than it needs to be. */
+static inline uint64_t *cap_slot(uint64_t addr)
 {
-    if (CAP_LIKELY(cap_clock == CAP_CLOCK_COUNTER))
+    uint64_t region = (addr >> 30) * 0x9e3779b97f4a7c15ull;
+    return &cap_slots[((addr >> 12) + (region >> 40)) & ((1u << CAP_SLOT_BITS) - 1)];
+}
+
+/* Raises the slot of addr to at least k and returns the key to use, above
+ * whatever the slot held (the last key taken on any address of the slot). */
+static inline uint64_t cap_slot_key(uint64_t addr, uint64_t k)
+{
+    uint64_t *s = cap_slot(addr);
+    uint64_t v = __atomic_load_n(s, __ATOMIC_RELAXED);
+    if (v >= k)
+        k = v + 1;
+    while (v < k && !__atomic_compare_exchange_n(s, &v, k, 1, __ATOMIC_RELAXED,
+                                                 __ATOMIC_RELAXED))
+        ;
+    return k;
+}
+
+/* The address key (docs/trace-format.md, "Order keys"): one more than the
+ * thread's last key, at least the coarse clock (so keys are ns), and, once
+ * a second thread records, above the last key taken on the same address
+ * slot and above the first thread's keys from when it was alone.  A release
+ * publishes its key in the slot before the call; the acquisition of the same
+ * block happens after that call, in whichever thread, so it reads that key
+ * or a later one (the allocator's own synchronisation orders the two) and
+ * takes a larger key.  A thread alone in the process skips the slots; the
+ * second thread raises cap_multi before its first key, and the first thread
+ * reads that flag at each key, after the call for an acquisition.  No line
+ * is written by two threads unless they share blocks. */
+static inline uint64_t cap_address_key(struct cap_thread *t, uint64_t addr)
+{
+    if (CAP_UNLIKELY(t->index == 0))
+        cap_thread_register(t);
+    uint64_t k = t->key + 1, now = cap_coarse_ns();
+    if (now > k)
+        k = now;
+    if (CAP_LIKELY(t->solo) && !__atomic_load_n(&cap_multi, __ATOMIC_RELAXED)) {
+        __atomic_store_n(&cap_solo_key, k, __ATOMIC_RELAXED);
+        return t->key = k;
+    }
+    uint64_t solo = __atomic_load_n(&cap_solo_key, __ATOMIC_RELAXED);
+    if (solo >= k)
+        k = solo + 1;
+    if (addr)
+        k = cap_slot_key(addr, k);
+    return t->key = k;
+}
+
+/* An order key for the block at addr (0: none).  The same function serves
+ * both sides of the invariant: callers take it before a call that releases
+ * memory and after a call that acquires memory. */
+static inline uint64_t cap_key(struct cap_thread *t, uint64_t addr)
+{
+    if (CAP_LIKELY(cap_clock == CAP_CLOCK_ADDRESS))
+        return cap_address_key(t, addr);
+    if (CAP_UNLIKELY(t->index == 0))
+        cap_thread_register(t);
+    if (cap_clock == CAP_CLOCK_COUNTER)
         return cap_counter_next();
     return cap_clock == CAP_CLOCK_TSC ? cap_tsc() : cap_now_ns();
-}
-
-static inline uint64_t cap_key_before(void)
-{
-    return cap_key();
-}
-
-static inline uint64_t cap_key_after(void)
-{
-    return cap_key();
 }
 
 /* ---- file.c ---- */

@@ -2,28 +2,35 @@
  *
  * Measured on our 2-core VM (docs/benchmarks/capture.md): clock_gettime
  * (CLOCK_MONOTONIC, kvm-clock) costs ~25 ns per event and serialises the
- * pipeline around the malloc call; rdtsc ~11 ns (lfence+rdtsc ~18 ns); an
- * atomic counter ~6 ns alone and ~18-29 ns contended by two threads; the
- * coarse clock ~3-5 ns.  The default key is therefore a shared counter kept
- * at or above CLOCK_MONOTONIC_COARSE: it is in ns (within one coarse tick,
- * 1-4 ms, of CLOCK_MONOTONIC), and it orders events exactly, with no ties.
- * The TSC is used only where the kernel itself trusts it across CPUs
- * (current clocksource "tsc") and the CPU says it is invariant.
- * HUSKY_TRACE_CLOCK=counter|monotonic|tsc overrides the choice.
+ * pipeline around the malloc call; rdtsc ~11 ns (lfence+rdtsc ~18 ns); the
+ * coarse clock ~3-5 ns; an atomic counter ~6 ns alone, but a counter shared
+ * by threads running at once on two cores is one cache line written by both
+ * on every call, which made recording a 2-thread program 3.7x slower.
+ * The default key is therefore per thread (cap_address_key in cap.h): one
+ * more than the thread's last key and at least CLOCK_MONOTONIC_COARSE (so
+ * keys are ns, within one coarse tick of CLOCK_MONOTONIC), and, once there
+ * are two threads, above the last key taken on the same address, kept in a
+ * table of address slots: a release and the next acquisition of a block get
+ * increasing keys on any CPUs, and threads that share no blocks share no
+ * cache lines.  HUSKY_TRACE_CLOCK=counter|monotonic|tsc picks another key
+ * (to compare them; the TSC is not checked for being synchronised).
  */
 #include "config.h"
 
-#include <cpuid.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "capture/cap.h"
 
 int cap_clock;
 uint64_t cap_counter __attribute__((aligned(64)));
+uint64_t *cap_slots;
+/* written by the first thread while alone, read by all once there are two */
+int cap_multi __attribute__((aligned(64)));
+uint64_t cap_solo_key __attribute__((aligned(64)));
+uint64_t cap_key_floor;
 
 /* CLOCK_MONOTONIC in ns (the vDSO: no system call, no errno change). */
 uint64_t cap_now_ns(void)
@@ -41,30 +48,13 @@ uint64_t cap_coarse_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Whether the kernel's current clocksource is the TSC. */
-static int clocksource_is_tsc(void)
+/* The address slots: reserved, not committed (pages appear as threads use
+ * them); NULL when the mapping fails. */
+static uint64_t *map_slots(void)
 {
-    static const char path[] = "/sys/devices/system/clocksource/clocksource0/current_clocksource";
-    char buf[32];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    return strncmp(buf, "tsc\n", 4) == 0 || strcmp(buf, "tsc") == 0;
-}
-
-/* CPUID 0x80000007 EDX bit 8: the TSC runs at a constant rate in all states. */
-static int tsc_invariant(void)
-{
-    unsigned a, b, c, d;
-    if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000007u)
-        return 0;
-    __get_cpuid(0x80000007u, &a, &b, &c, &d);
-    return (d >> 8) & 1;
+    void *p = mmap(NULL, sizeof(uint64_t) << CAP_SLOT_BITS, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
 }
 
 /* Chooses the key clock once, at trace setup. */
@@ -78,5 +68,7 @@ void cap_clock_init(void)
     else if (force && strcmp(force, "counter") == 0)
         cap_clock = CAP_CLOCK_COUNTER;
     else
-        cap_clock = clocksource_is_tsc() && tsc_invariant() ? CAP_CLOCK_TSC : CAP_CLOCK_COUNTER;
+        cap_clock = CAP_CLOCK_ADDRESS;
+    if (cap_clock == CAP_CLOCK_ADDRESS && !cap_slots && !(cap_slots = map_slots()))
+        cap_clock = CAP_CLOCK_COUNTER;
 }

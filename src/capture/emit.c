@@ -34,6 +34,8 @@ void cap_thread_reset(struct cap_thread *t)
     t->chunk = NULL;
     t->pos = t->end = NULL;
     t->index = 0;
+    t->solo = 0;
+    t->started = 0;
     t->next_size = 0;
     t->exits = 0;
     t->exited = 0;
@@ -102,10 +104,24 @@ static void put(struct cap_thread *t, const struct htr_event *ev)
     __atomic_store_n(&t->chunk->used, used, __ATOMIC_RELEASE);
 }
 
-/* A thread's first event: its index, its exit hook, its thread_start. */
-static void thread_start(struct cap_thread *t, uint64_t key)
+/* A thread's index, taken when it takes its first key: the first thread
+ * of the process is alone (solo) until another one registers. */
+void cap_thread_register(struct cap_thread *t)
 {
     t->index = cap_next_thread_index() + 1;
+    t->solo = t->index == 1;
+    if (!t->solo)
+        __atomic_store_n(&cap_multi, 1, __ATOMIC_RELAXED);
+    if (t->key < cap_key_floor)
+        t->key = cap_key_floor;
+}
+
+/* A thread's first event: its exit hook, its thread_start. */
+static void thread_start(struct cap_thread *t, uint64_t key)
+{
+    if (t->index == 0)
+        cap_thread_register(t);
+    t->started = 1;
     pthread_setspecific(exit_key, (void *)1);
     struct htr_event ev;
     memset(&ev, 0, sizeof ev);
@@ -126,6 +142,8 @@ static int after_exit(struct cap_thread *t, const struct htr_event *ev)
         return 0;
     t->exited = 0;
     t->index = 0;
+    t->started = 0;
+    t->solo = 0;
     t->pos = t->end = NULL;
     if (t->chunk)
         chunk_retire(t->chunk);
@@ -140,7 +158,7 @@ void cap_emit_slow(struct cap_thread *t, const struct htr_event *ev)
         errno = saved;
         return;
     }
-    if (t->index == 0)
+    if (!t->started)
         thread_start(t, ev->seq);
     put(t, ev);
     errno = saved;
@@ -165,7 +183,7 @@ static void thread_exit(void *arg)
     memset(&ev, 0, sizeof ev);
     ev.op = HTR_OP_THREAD_EXIT;
     ev.count = 1;
-    ev.seq = ev.seq2 = cap_key_before();
+    ev.seq = ev.seq2 = cap_key(t, 0);
     cap_emit_slow(t, &ev);
     t->exited = 1;
     t->end = t->pos;

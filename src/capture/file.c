@@ -211,6 +211,10 @@ static int open_trace(uint32_t flags)
     h.start_key = cap_clock == CAP_CLOCK_TSC ? cap_tsc() : h.start_ns;
     if (cap_counter < h.start_ns)
         cap_counter = h.start_ns;
+    /* one thread so far (at the first call, or in a fork child) */
+    cap_key_floor = h.start_ns;
+    cap_solo_key = h.start_ns;
+    __atomic_store_n(&cap_multi, 0, __ATOMIC_RELAXED);
     uint64_t header_size = h.header_size;
     uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
     uint64_t first_end = (header_size + HTR_CHUNK_HEADER + FIRST_CHUNK_MIN + page - 1)

@@ -57,7 +57,7 @@ static inline void record_acquire(struct cap_thread *t, uint8_t op, uint64_t cou
         .op = op, .count = count, .size = size, .align = align,
         .result = (uint64_t)(uintptr_t)result, .caller = caller,
     };
-    ev.seq = ev.seq2 = cap_key_after();
+    ev.seq = ev.seq2 = cap_key(t, ev.result);
     cap_emit(t, &ev);
 }
 
@@ -93,7 +93,7 @@ CAP_EXPORT void free(void *ptr)
     struct htr_event ev = {
         .op = HTR_OP_FREE, .count = 1, .ptr = (uint64_t)(uintptr_t)ptr, .caller = CALLER,
     };
-    ev.seq = ev.seq2 = cap_key_before();
+    ev.seq = ev.seq2 = cap_key(t, ev.ptr);
     __libc_free(ptr);
     cap_emit(t, &ev);
     leave(t);
@@ -108,7 +108,7 @@ static inline void *realloc_recorded(struct cap_thread *t, uint8_t op, void *ptr
         .op = op, .count = count, .size = size, .ptr = (uint64_t)(uintptr_t)ptr,
         .caller = caller,
     };
-    ev.seq = cap_key_before();
+    ev.seq = cap_key(t, ev.ptr);
     void *p;
     if (overflow) {
         errno = ENOMEM;
@@ -116,10 +116,10 @@ static inline void *realloc_recorded(struct cap_thread *t, uint8_t op, void *ptr
     } else {
         p = __libc_realloc(ptr, op == HTR_OP_REALLOC ? size : (size_t)count * size);
     }
-    ev.seq2 = cap_key_after();
+    ev.result = (uint64_t)(uintptr_t)p;
+    ev.seq2 = cap_key(t, ev.result);
     if (ev.seq2 < ev.seq)
         ev.seq2 = ev.seq;
-    ev.result = (uint64_t)(uintptr_t)p;
     cap_emit(t, &ev);
     return p;
 }
