@@ -27,6 +27,7 @@ static uint64_t value(uint64_t *s)
     case 0: return 0;
     case 1: return UINT64_MAX - (r >> 60);
     case 2: return r >> 3;
+    case 3: return (r >> 3) >> ((r >> 10) & 63);    /* every length */
     default: return (r >> 3) & 0xffff;
     }
 }
