@@ -2,11 +2,14 @@
  *
  * Their sizes live out of band, in an open-addressing hash table keyed by
  * address (linear probing, deletion by backward shift), so free() can reject
- * a pointer that is no large block.  Freed mappings of up to
- * BUCKET_CACHE_ENTRY_MAX bytes go to a small cache (BUCKET_CACHE_SLOTS entries,
- * BUCKET_CACHE_MAX bytes) and are reused by requests of nearly their size;
- * entries older than BUCKET_CACHE_DELAY_NS are unmapped.  One lock guards the
- * table and the cache; mmap and munmap run outside it.
+ * a pointer that is no large block.  Freed mappings go to a small cache
+ * (BUCKET_CACHE_SLOTS entries) whose size is bounded by a fraction of the
+ * large bytes in use (BUCKET_CACHE_SHARE), so a program with few large blocks
+ * keeps almost nothing cached while one that cycles big buffers reuses them
+ * without page faults.  A request takes the smallest cached mapping that is
+ * big enough, and gives its tail back when it is much bigger; entries older
+ * than BUCKET_CACHE_DELAY_NS are unmapped.  One lock guards the table and the
+ * cache; mmap and munmap run outside it.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,8 +18,8 @@
 #include "alloc/common/stats.h"
 
 #define BUCKET_CACHE_SLOTS      8
-#define BUCKET_CACHE_MAX        ((size_t)8 << 20)
-#define BUCKET_CACHE_ENTRY_MAX  ((size_t)2 << 20)
+#define BUCKET_CACHE_SHARE      4       /* cache <= live large bytes / this */
+#define BUCKET_CACHE_MAX        ((size_t)64 << 20)
 #define BUCKET_CACHE_DELAY_NS   (500ull * 1000 * 1000)
 #define BUCKET_TABLE_MIN        256
 
@@ -38,6 +41,7 @@ static large_entry_t *table;            /* capacity `cap`, a power of two */
 static size_t cap, count;
 static cache_entry_t cache[BUCKET_CACHE_SLOTS];
 static size_t cache_bytes;
+static size_t live_bytes;               /* mapped bytes of live large blocks */
 
 static struct {
     uint64_t maps;              /* mappings made */
@@ -135,6 +139,7 @@ static bool record(uintptr_t addr, size_t len)
         table_put(table, cap, addr, len);
         count++;
         large_stats.live++;
+        live_bytes += len;
     }
     ha_unlock(&large_lock);
     if (old != NULL)
@@ -144,12 +149,12 @@ static bool record(uintptr_t addr, size_t len)
 
 /* ---- the cache ---- */
 
-/* Best cached fit for len (at most a quarter more), removed from the cache. */
+/* Smallest cached mapping of at least len bytes, removed from the cache. */
 static bool cache_take_locked(size_t len, uintptr_t *addr, size_t *got)
 {
     int best = -1;
     for (int i = 0; i < BUCKET_CACHE_SLOTS; i++) {
-        if (cache[i].addr == 0 || cache[i].len < len || cache[i].len - len > len / 4)
+        if (cache[i].addr == 0 || cache[i].len < len)
             continue;
         if (best < 0 || cache[i].len < cache[best].len)
             best = i;
@@ -178,11 +183,15 @@ static size_t cache_expire_locked(uint64_t now, cache_entry_t *out)
 }
 
 /* Puts a freed mapping in the cache, evicting the oldest entries to make room
- * (they land in out[]).  Returns false when it is too big to cache. */
+ * (they land in out[]).  Returns false when it is too big to cache: the
+ * cache holds at most a share of the large bytes still in use. */
 static bool cache_put_locked(uintptr_t addr, size_t len, uint64_t now,
                              cache_entry_t *out, size_t *n)
 {
-    if (len > BUCKET_CACHE_ENTRY_MAX)
+    size_t limit = live_bytes / BUCKET_CACHE_SHARE;
+    if (limit > BUCKET_CACHE_MAX)
+        limit = BUCKET_CACHE_MAX;
+    if (len > limit)
         return false;
     for (;;) {
         int free_i = -1, oldest = -1;
@@ -192,7 +201,7 @@ static bool cache_put_locked(uintptr_t addr, size_t len, uint64_t now,
             else if (oldest < 0 || cache[i].when < cache[oldest].when)
                 oldest = i;
         }
-        if (free_i >= 0 && cache_bytes + len <= BUCKET_CACHE_MAX) {
+        if (free_i >= 0 && cache_bytes + len <= limit) {
             cache[free_i] = (cache_entry_t){addr, len, now};
             cache_bytes += len;
             return true;
@@ -239,8 +248,13 @@ void *_bucket_large_alloc(size_t size, size_t align, bool zero)
         ha_lock(&large_lock);
         large_stats.maps++;
         ha_unlock(&large_lock);
-    } else if (zero) {
-        memset((void *)addr, 0, size);
+    } else {
+        if (got - len > len / 4) {              /* much too big: keep what we need */
+            _bucket_os_unmap((void *)(addr + len), got - len);
+            got = len;
+        }
+        if (zero)
+            memset((void *)addr, 0, size);
     }
     if (!record(addr, got)) {
         _bucket_os_unmap((void *)addr, got);
@@ -265,11 +279,14 @@ bool _bucket_large_free(void *p)
     large_entry_t blk = *e;
     table_remove(e);
     large_stats.live--;
+    live_bytes -= blk.len;
     n = cache_expire_locked(now, out);
-    if (_bucket_zero_on_free && blk.len <= BUCKET_CACHE_ENTRY_MAX)
-        memset((void *)blk.addr, 0, blk.len);
-    if (!cache_put_locked(blk.addr, blk.len, now, out, &n))
+    if (cache_put_locked(blk.addr, blk.len, now, out, &n)) {
+        if (_bucket_zero_on_free)
+            memset((void *)blk.addr, 0, blk.len);
+    } else {
         out[n++] = (cache_entry_t){blk.addr, blk.len, now};
+    }
     ha_unlock(&large_lock);
     unmap_all(out, n);
     return true;
@@ -308,6 +325,7 @@ void *_bucket_large_realloc(void *p, size_t size)
     }
     table_remove(e);
     large_stats.live--;
+    live_bytes -= old;
     ha_unlock(&large_lock);
     void *q = _bucket_os_remap(p, old, len);
     if (q == NULL) {

@@ -66,15 +66,22 @@ static void partial_unlink(bucket_heap_t *heap, bucket_span_t *span)
 }
 
 /* The fast path found no free bit at cur's hint: finish cur if it has blocks
- * left, otherwise switch to another span of the class (merging remote frees
- * first), or to a fresh one from the pool. */
+ * left, otherwise switch to another span of the class, or to a fresh one from
+ * the pool.  Remote frees are merged first in both cases (once per 64 blocks at
+ * most), so blocks other threads gave back are reused before the span's
+ * untouched pages: a producer whose blocks are freed by consumers keeps
+ * recycling the same few pages instead of walking through whole spans. */
 HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
 {
     bucket_span_t *span = heap->cur[cls];
-    if (span->nfree > 0)
+    bool pending = atomic_load_explicit(&heap->remote, memory_order_relaxed) != NULL;
+    if (span->nfree > 0) {
+        if (pending)
+            _bucket_remote_collect(heap);
         return _bucket_span_take(span);
+    }
     heap->cur[cls] = &_bucket_empty_span;               /* a full span sits in no list */
-    if (atomic_load_explicit(&heap->remote, memory_order_relaxed) != NULL)
+    if (pending)
         _bucket_remote_collect(heap);
     span = heap->partial[cls];
     if (span != NULL) {
