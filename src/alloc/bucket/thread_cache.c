@@ -42,6 +42,46 @@ void _bucket_heaps_unlock(void)
 
 /* ---- spans in a heap ---- */
 
+/* Sparse spans are not trimmed as soon as they become sparse: a span that a
+ * steady workload empties and refills would pay a madvise and page faults
+ * every round for nothing.  They are listed, and trimmed only when the heap
+ * is about to take a new span from the pool (it grows, so the pages would
+ * otherwise add to the peak) or its thread exits. */
+static void trim_defer(bucket_heap_t *heap, bucket_span_t *span)
+{
+    if (span->trim_slot != BUCKET_NO_TRIM)
+        return;
+    if (heap->trim_count == BUCKET_TRIM_MAX) {
+        _bucket_span_trim(span);
+        return;
+    }
+    span->trim_slot = heap->trim_count;
+    heap->trim_list[heap->trim_count++] = span;
+}
+
+/* Takes a span off the trim list (it becomes current or is given back). */
+static void trim_forget(bucket_heap_t *heap, bucket_span_t *span)
+{
+    uint32_t i = span->trim_slot;
+    if (i == BUCKET_NO_TRIM)
+        return;
+    bucket_span_t *last = heap->trim_list[--heap->trim_count];
+    heap->trim_list[i] = last;
+    last->trim_slot = i;
+    span->trim_slot = BUCKET_NO_TRIM;
+}
+
+/* Trims every listed span; they all stay sparse until they become current,
+ * which takes them off the list. */
+static void trim_pending(bucket_heap_t *heap)
+{
+    for (uint32_t i = 0; i < heap->trim_count; i++) {
+        heap->trim_list[i]->trim_slot = BUCKET_NO_TRIM;
+        _bucket_span_trim(heap->trim_list[i]);
+    }
+    heap->trim_count = 0;
+}
+
 static void partial_push(bucket_heap_t *heap, bucket_span_t *span)
 {
     bucket_span_t *head = heap->partial[span->cls];
@@ -80,13 +120,18 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
             _bucket_remote_collect(heap);
         return _bucket_span_take(span);
     }
+    if (span != &_bucket_empty_span)                    /* shared: never written */
+        _bucket_span_leave_cur(span);
     heap->cur[cls] = &_bucket_empty_span;               /* a full span sits in no list */
     if (pending)
         _bucket_remote_collect(heap);
     span = heap->partial[cls];
     if (span != NULL) {
         partial_unlink(heap, span);
+        trim_forget(heap, span);
+        span->trim_at = 0;
     } else {
+        trim_pending(heap);
         span = _bucket_span_acquire(_bucket_classes[cls].slots);
         if (span == NULL)
             return NULL;
@@ -107,9 +152,12 @@ void _bucket_free_transition(bucket_heap_t *heap, bucket_span_t *span)
     if (span->nfree == span->capacity && _bucket_span_releasable(span)) {
         if (span->in_partial)
             partial_unlink(heap, span);
+        trim_forget(heap, span);
         _bucket_span_release(span);
         return;
     }
+    if (span->trim_at != 0 && span->nfree >= span->trim_at)
+        trim_defer(heap, span);
     if (!span->in_partial)
         partial_push(heap, span);
 }
@@ -124,17 +172,21 @@ static void heap_flush(bucket_heap_t *heap)
     for (unsigned c = 0; c < BUCKET_NCLASS; c++) {
         bucket_span_t *span = heap->cur[c];
         heap->cur[c] = &_bucket_empty_span;
+        if (span != &_bucket_empty_span)
+            _bucket_span_leave_cur(span);
         if (span != &_bucket_empty_span && span->nfree > 0)
             _bucket_free_transition(heap, span);
         for (span = heap->partial[c]; span != NULL;) {
             bucket_span_t *next = span->next;
             if (span->nfree == span->capacity && _bucket_span_releasable(span)) {
                 partial_unlink(heap, span);
+                trim_forget(heap, span);
                 _bucket_span_release(span);
             }
             span = next;
         }
     }
+    trim_pending(heap);
 }
 
 static void abandon_locked(bucket_heap_t *heap)
