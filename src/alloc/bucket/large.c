@@ -149,14 +149,21 @@ static bool record(uintptr_t addr, size_t len)
 
 /* ---- the cache ---- */
 
-/* Smallest cached mapping of at least len bytes, removed from the cache. */
+/* The cached mapping closest to len bytes (the smallest big enough, else
+ * the biggest), removed from the cache.  Whatever its size, its resident
+ * pages save page faults: the caller trims or grows it to len. */
 static bool cache_take_locked(size_t len, uintptr_t *addr, size_t *got)
 {
     int best = -1;
     for (int i = 0; i < BUCKET_CACHE_SLOTS; i++) {
-        if (cache[i].addr == 0 || cache[i].len < len)
+        if (cache[i].addr == 0)
             continue;
-        if (best < 0 || cache[i].len < cache[best].len)
+        if (best < 0) {
+            best = i;
+            continue;
+        }
+        size_t b = cache[best].len, c = cache[i].len;
+        if (b >= len ? (c >= len && c < b) : c > b)
             best = i;
     }
     if (best < 0)
@@ -220,6 +227,30 @@ static void unmap_all(cache_entry_t *list, size_t n)
 
 /* ---- the backend's large path ---- */
 
+/* Makes a cached mapping of *got bytes at addr fit a request of len bytes:
+ * gives back a tail that is much too big, grows one that is too small with
+ * mremap (its pages move along, so only the new ones fault).  Returns the
+ * address, or 0 (the mapping unmapped) when it cannot grow. */
+static uintptr_t fit_cached(uintptr_t addr, size_t *got, size_t len)
+{
+    if (*got >= len) {
+        if (*got - len > len / 4) {
+            _bucket_os_unmap((void *)(addr + len), *got - len);
+            *got = len;
+        }
+        return addr;
+    }
+    void *q = _bucket_os_remap((void *)addr, *got, len);
+    if (q != NULL) {
+        *got = len;
+        return (uintptr_t)q;
+    }
+    _bucket_os_unmap((void *)addr, *got);
+    q = _bucket_os_map(len, BUCKET_PAGE);
+    *got = len;
+    return (uintptr_t)q;
+}
+
 /* A block of `size` bytes aligned to `align` (0 or a power of two), zeroed
  * when asked; NULL with errno = ENOMEM. */
 void *_bucket_large_alloc(size_t size, size_t align, bool zero)
@@ -249,9 +280,10 @@ void *_bucket_large_alloc(size_t size, size_t align, bool zero)
         large_stats.maps++;
         ha_unlock(&large_lock);
     } else {
-        if (got - len > len / 4) {              /* much too big: keep what we need */
-            _bucket_os_unmap((void *)(addr + len), got - len);
-            got = len;
+        addr = fit_cached(addr, &got, len);
+        if (addr == 0) {
+            errno = ENOMEM;
+            return NULL;
         }
         if (zero)
             memset((void *)addr, 0, size);
