@@ -65,7 +65,6 @@ typedef struct bucket_span {
     uint32_t hint;                      /* first free_bits word that may be nonzero */
     uint32_t trim_at;                   /* nfree at which to give free pages back (0: never) */
     uint32_t trim_slot;                 /* index in owner's trim_list, or BUCKET_NO_TRIM */
-    uint32_t trimmed;                   /* 1: trimmed, no block taken since (slow path) */
     uint64_t recip;                     /* ceil(2^40 / size) */
     uintptr_t base;                     /* address of block 0 */
     struct bucket_heap *owner;          /* heap that allocates from it */

@@ -23,7 +23,6 @@ void _bucket_span_init(bucket_span_t *span, unsigned cls, bucket_heap_t *heap)
     span->hint = 0;
     span->trim_at = 0;
     span->trim_slot = BUCKET_NO_TRIM;
-    span->trimmed = 0;
     span->owner = heap;
     span->in_partial = 0;
     span->next = span->prev = span->remote_next = NULL;
@@ -76,7 +75,6 @@ static size_t next_block(const bucket_span_t *span, size_t i, bool set)
 void _bucket_span_trim(bucket_span_t *span)
 {
     span->trim_at = 0;
-    span->trimmed = 1;
     for (size_t i = 0; i < span->capacity;) {
         size_t a = next_block(span, i, true);
         if (a >= span->capacity)

@@ -71,10 +71,8 @@ static void trim_forget(bucket_heap_t *heap, bucket_span_t *span)
     span->trim_slot = BUCKET_NO_TRIM;
 }
 
-/* Trims every listed span (they all stay sparse until they become current,
- * which takes them off the list), and the current spans that are as sparse:
- * a class whose blocks were freed at the end of a program phase keeps its
- * current span, with its pages, until it allocates again. */
+/* Trims every listed span; they all stay sparse until they become current,
+ * which takes them off the list. */
 static void trim_pending(bucket_heap_t *heap)
 {
     for (uint32_t i = 0; i < heap->trim_count; i++) {
@@ -82,12 +80,6 @@ static void trim_pending(bucket_heap_t *heap)
         _bucket_span_trim(heap->trim_list[i]);
     }
     heap->trim_count = 0;
-    for (unsigned c = 0; c < BUCKET_NCLASS; c++) {
-        bucket_span_t *span = heap->cur[c];
-        if (span != &_bucket_empty_span && !span->trimmed &&
-            span->nfree >= span->capacity - span->capacity / 4)
-            _bucket_span_trim(span);
-    }
 }
 
 static void partial_push(bucket_heap_t *heap, bucket_span_t *span)
@@ -123,8 +115,6 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
 {
     bucket_span_t *span = heap->cur[cls];
     bool pending = atomic_load_explicit(&heap->remote, memory_order_relaxed) != NULL;
-    if (span != &_bucket_empty_span)                    /* shared: never written */
-        span->trimmed = 0;
     if (span->nfree > 0) {
         if (pending)
             _bucket_remote_collect(heap);
@@ -140,7 +130,6 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
         partial_unlink(heap, span);
         trim_forget(heap, span);
         span->trim_at = 0;
-        span->trimmed = 0;
     } else {
         trim_pending(heap);
         span = _bucket_span_acquire(_bucket_classes[cls].slots);
