@@ -16,7 +16,7 @@
 #include "alloc/bucket/bucket.h"
 
 #define BUCKET_PURGE_DELAY_NS  (250ull * 1000 * 1000)   /* dirty slot lifetime */
-#define BUCKET_DIRTY_MIN       4u                      /* dirty slots always allowed */
+#define BUCKET_DIRTY_MIN       16u                     /* dirty slots always allowed */
 #define BUCKET_DIRTY_SHARE     8u                      /* plus used slots / this */
 #define BUCKET_DIRTY_MAX       64u                     /* never more (4 MiB) */
 
