@@ -4,9 +4,9 @@
  * address (linear probing, deletion by backward shift), so free() can reject
  * a pointer that is no large block.  Freed mappings go to a small cache
  * (BUCKET_CACHE_SLOTS entries) whose size is bounded by a fraction of the
- * large bytes in use (BUCKET_CACHE_SHARE), so a program with few large blocks
- * keeps almost nothing cached while one that cycles big buffers reuses them
- * without page faults.  A request takes the smallest cached mapping that is
+ * most large bytes the program ever had in use (BUCKET_CACHE_SHARE), so a
+ * program with few large blocks keeps almost nothing cached while one that
+ * cycles big buffers reuses them without page faults.  A request takes the smallest cached mapping that is
  * big enough, and gives its tail back when it is much bigger; entries older
  * than BUCKET_CACHE_DELAY_NS are unmapped.  One lock guards the table and the
  * cache; mmap and munmap run outside it.
@@ -18,8 +18,8 @@
 #include "alloc/common/stats.h"
 
 #define BUCKET_CACHE_SLOTS      8
-#define BUCKET_CACHE_SHARE      4       /* cache <= live large bytes / this */
-#define BUCKET_CACHE_MAX        ((size_t)64 << 20)
+#define BUCKET_CACHE_SHARE      4       /* cache <= peak large bytes / this */
+#define BUCKET_CACHE_MAX        ((size_t)16 << 20)
 #define BUCKET_CACHE_DELAY_NS   (500ull * 1000 * 1000)
 #define BUCKET_TABLE_MIN        256
 
@@ -42,6 +42,7 @@ static size_t cap, count;
 static cache_entry_t cache[BUCKET_CACHE_SLOTS];
 static size_t cache_bytes;
 static size_t live_bytes;               /* mapped bytes of live large blocks */
+static size_t peak_bytes;               /* most live_bytes ever */
 
 static struct {
     uint64_t maps;              /* mappings made */
@@ -140,6 +141,8 @@ static bool record(uintptr_t addr, size_t len)
         count++;
         large_stats.live++;
         live_bytes += len;
+        if (live_bytes > peak_bytes)
+            peak_bytes = live_bytes;
     }
     ha_unlock(&large_lock);
     if (old != NULL)
@@ -191,11 +194,13 @@ static size_t cache_expire_locked(uint64_t now, cache_entry_t *out)
 
 /* Puts a freed mapping in the cache, evicting the oldest entries to make room
  * (they land in out[]).  Returns false when it is too big to cache: the
- * cache holds at most a share of the large bytes still in use. */
+ * cache holds at most a share of the peak of large bytes in use (the peak,
+ * not the current figure: a program that frees a buffer before allocating
+ * the next one has few live bytes exactly when the cache matters). */
 static bool cache_put_locked(uintptr_t addr, size_t len, uint64_t now,
                              cache_entry_t *out, size_t *n)
 {
-    size_t limit = live_bytes / BUCKET_CACHE_SHARE;
+    size_t limit = peak_bytes / BUCKET_CACHE_SHARE;
     if (limit > BUCKET_CACHE_MAX)
         limit = BUCKET_CACHE_MAX;
     if (len > limit)
