@@ -65,6 +65,7 @@ typedef struct bucket_span {
     uint32_t hint;                      /* first free_bits word that may be nonzero */
     uint32_t trim_at;                   /* nfree at which to give free pages back (0: never) */
     uint32_t trim_slot;                 /* index in owner's trim_list, or BUCKET_NO_TRIM */
+    uint32_t trim_seen;                 /* listed through one growth of the heap already */
     uint64_t recip;                     /* ceil(2^40 / size) */
     uintptr_t base;                     /* address of block 0 */
     struct bucket_heap *owner;          /* heap that allocates from it */

@@ -56,6 +56,7 @@ static void trim_defer(bucket_heap_t *heap, bucket_span_t *span)
         return;
     }
     span->trim_slot = heap->trim_count;
+    span->trim_seen = 0;
     heap->trim_list[heap->trim_count++] = span;
 }
 
@@ -71,15 +72,26 @@ static void trim_forget(bucket_heap_t *heap, bucket_span_t *span)
     span->trim_slot = BUCKET_NO_TRIM;
 }
 
-/* Trims every listed span; they all stay sparse until they become current,
- * which takes them off the list. */
-static void trim_pending(bucket_heap_t *heap)
+/* Trims the listed spans that were already listed at the previous growth
+ * of the heap (all of them when `all`, at thread exit): a span that a steady
+ * workload refills soon leaves the list before that, so its pages are not
+ * given back only to fault in again.  Listed spans stay sparse until they
+ * become current, which takes them off the list. */
+static void trim_pending(bucket_heap_t *heap, bool all)
 {
+    uint32_t kept = 0;
     for (uint32_t i = 0; i < heap->trim_count; i++) {
-        heap->trim_list[i]->trim_slot = BUCKET_NO_TRIM;
-        _bucket_span_trim(heap->trim_list[i]);
+        bucket_span_t *span = heap->trim_list[i];
+        if (all || span->trim_seen) {
+            span->trim_slot = BUCKET_NO_TRIM;
+            _bucket_span_trim(span);
+        } else {
+            span->trim_seen = 1;
+            span->trim_slot = kept;
+            heap->trim_list[kept++] = span;
+        }
     }
-    heap->trim_count = 0;
+    heap->trim_count = kept;
 }
 
 static void partial_push(bucket_heap_t *heap, bucket_span_t *span)
@@ -131,7 +143,7 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
         trim_forget(heap, span);
         span->trim_at = 0;
     } else {
-        trim_pending(heap);
+        trim_pending(heap, false);
         span = _bucket_span_acquire(_bucket_classes[cls].slots);
         if (span == NULL)
             return NULL;
@@ -186,7 +198,7 @@ static void heap_flush(bucket_heap_t *heap)
             span = next;
         }
     }
-    trim_pending(heap);
+    trim_pending(heap, true);
 }
 
 static void abandon_locked(bucket_heap_t *heap)
