@@ -111,7 +111,7 @@ static inline bool bucket_seg_contains(uintptr_t addr)
     return (w >> (i & 63)) & 1;
 }
 
-bucket_span_t *_bucket_span_acquire(unsigned slots);
+bucket_span_t *_bucket_span_acquire(unsigned slots, bool *clean);
 void _bucket_span_release(bucket_span_t *span);
 void _bucket_pool_maintain(void);
 void _bucket_pool_lock(void);

@@ -84,8 +84,9 @@ static int find_run(uint64_t free_mask, unsigned n)
 }
 
 /* Takes n slots for a span, preferring dirty single slots (no page faults),
- * then the lowest run in the oldest segments (keeps the heap compact). */
-static bucket_span_t *pool_take(unsigned n)
+ * then the lowest run in the oldest segments (keeps the heap compact).
+ * *clean says whether any of them had no resident pages. */
+static bucket_span_t *pool_take(unsigned n, bool *clean)
 {
     for (int pass = 0; pass < 2; pass++) {
         for (bucket_segment_t *seg = segments; seg != NULL; seg = seg->next) {
@@ -96,7 +97,9 @@ static bucket_span_t *pool_take(unsigned n)
             if (first < 0)
                 continue;
             uint64_t bits = (n >= 64 ? ~0ull : (1ull << n) - 1) << first;
-            dirty_slots -= (uint32_t)__builtin_popcountll(seg->dirty_mask & bits);
+            uint32_t dirty = (uint32_t)__builtin_popcountll(seg->dirty_mask & bits);
+            *clean = dirty < n;
+            dirty_slots -= dirty;
             seg->used_mask |= bits;
             seg->dirty_mask &= ~bits;
             used_slots += n;
@@ -111,14 +114,15 @@ static bucket_span_t *pool_take(unsigned n)
 }
 
 /* A span of n slots for a heap (state FREE, fields to be set by the caller),
- * or NULL with errno = ENOMEM.  Before mapping a new segment it lets exited
- * threads' heaps give back what other threads freed into them. */
-bucket_span_t *_bucket_span_acquire(unsigned n)
+ * or NULL with errno = ENOMEM; *clean is true when it took slots with no
+ * resident pages (the process grows).  Before mapping a new segment it lets
+ * exited threads' heaps give back what other threads freed into them. */
+bucket_span_t *_bucket_span_acquire(unsigned n, bool *clean)
 {
     bool collected = false;
     for (;;) {
         ha_lock(&pool_lock);
-        bucket_span_t *span = pool_take(n);
+        bucket_span_t *span = pool_take(n, clean);
         ha_unlock(&pool_lock);
         if (span != NULL)
             return span;

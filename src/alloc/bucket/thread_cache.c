@@ -143,10 +143,12 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
         trim_forget(heap, span);
         span->trim_at = 0;
     } else {
-        trim_pending(heap, false);
-        span = _bucket_span_acquire(_bucket_classes[cls].slots);
+        bool clean = false;
+        span = _bucket_span_acquire(_bucket_classes[cls].slots, &clean);
         if (span == NULL)
             return NULL;
+        if (clean)                                      /* the heap grows for real */
+            trim_pending(heap, false);
         _bucket_span_init(span, cls, heap);
         heap->spans_taken++;
     }
