@@ -6,10 +6,10 @@
  * (BUCKET_CACHE_SLOTS entries) whose size is bounded by a fraction of the
  * most large bytes the program ever had in use (BUCKET_CACHE_SHARE), so a
  * program with few large blocks keeps almost nothing cached while one that
- * cycles big buffers reuses them without page faults.  A request takes the smallest cached mapping that is
- * big enough, and gives its tail back when it is much bigger; entries older
- * than BUCKET_CACHE_DELAY_NS are unmapped.  One lock guards the table and the
- * cache; mmap and munmap run outside it.
+ * cycles big buffers reuses them without page faults.  A request takes the
+ * cached mapping closest in size, giving back a tail much too big or growing
+ * it with mremap; entries older than BUCKET_CACHE_DELAY_NS are unmapped.  One
+ * lock guards the table and the cache; mmap and munmap run outside it.
  */
 #include <errno.h>
 #include <string.h>

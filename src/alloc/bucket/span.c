@@ -80,8 +80,9 @@ void _bucket_span_trim(bucket_span_t *span)
         if (a >= span->capacity)
             break;
         size_t b = next_block(span, a, false);
-        uintptr_t lo = (span->base + a * span->size + BUCKET_PAGE - 1) & ~(uintptr_t)(BUCKET_PAGE - 1);
-        uintptr_t hi = (span->base + b * span->size) & ~(uintptr_t)(BUCKET_PAGE - 1);
+        uintptr_t page_mask = ~(uintptr_t)(BUCKET_PAGE - 1);
+        uintptr_t lo = (span->base + a * span->size + BUCKET_PAGE - 1) & page_mask;
+        uintptr_t hi = (span->base + b * span->size) & page_mask;
         if (hi > lo)
             _bucket_os_purge((void *)lo, hi - lo);
         i = b;
