@@ -95,7 +95,7 @@ void _ha_free(void *p)
         if (w < span->hint)
             span->hint = w;
         uint32_t n = ++span->nfree;
-        if (HA_UNLIKELY(n == 1 || n == span->capacity))
+        if (HA_UNLIKELY(n == 1 || n == span->capacity || n == span->trim_at))
             _bucket_free_transition(span->owner, span);
         return;
     }

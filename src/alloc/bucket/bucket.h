@@ -63,6 +63,9 @@ typedef struct bucket_span {
     uint32_t capacity;                  /* blocks in the span */
     uint32_t nfree;                     /* set bits in free_bits */
     uint32_t hint;                      /* first free_bits word that may be nonzero */
+    uint32_t trim_at;                   /* nfree at which to give free pages back (0: never) */
+    uint32_t trim_slot;                 /* index in owner's trim_list, or BUCKET_NO_TRIM */
+    uint32_t trim_seen;                 /* listed through one growth of the heap already */
     uint64_t recip;                     /* ceil(2^40 / size) */
     uintptr_t base;                     /* address of block 0 */
     struct bucket_heap *owner;          /* heap that allocates from it */
@@ -108,7 +111,7 @@ static inline bool bucket_seg_contains(uintptr_t addr)
     return (w >> (i & 63)) & 1;
 }
 
-bucket_span_t *_bucket_span_acquire(unsigned slots);
+bucket_span_t *_bucket_span_acquire(unsigned slots, bool *clean);
 void _bucket_span_release(bucket_span_t *span);
 void _bucket_pool_maintain(void);
 void _bucket_pool_lock(void);
@@ -127,8 +130,12 @@ static inline bucket_span_t *bucket_span_of(uintptr_t addr)
 /* span.c */
 void _bucket_span_init(bucket_span_t *span, unsigned cls, struct bucket_heap *heap);
 void *_bucket_span_take(bucket_span_t *span);
+void _bucket_span_trim(bucket_span_t *span);
+void _bucket_span_leave_cur(bucket_span_t *span);
 
 /* ---- heaps (thread_cache.c) ---- */
+#define BUCKET_TRIM_MAX 32u                     /* sparse spans a heap remembers */
+#define BUCKET_NO_TRIM  UINT32_MAX              /* span->trim_slot: not listed */
 
 /* A thread's cache: the spans it allocates from.  cur[c] is never NULL (an
  * empty sentinel span stands in); partial[c] lists the heap's other spans of
@@ -138,6 +145,8 @@ typedef struct bucket_heap {
     bucket_span_t *cur[BUCKET_NCLASS];      /* span being allocated from */
     bucket_span_t *partial[BUCKET_NCLASS];  /* other spans with free blocks */
     bucket_span_t *_Atomic remote;          /* spans with pending remote frees */
+    bucket_span_t *trim_list[BUCKET_TRIM_MAX];  /* sparse spans to trim on growth */
+    uint32_t trim_count;                    /* entries in trim_list */
     struct bucket_heap *all_next;           /* every heap ever made */
     struct bucket_heap *abandoned_next;     /* heaps whose thread has exited */
     bool abandoned;                         /* on the abandoned list */

@@ -2,11 +2,14 @@
  *
  * Their sizes live out of band, in an open-addressing hash table keyed by
  * address (linear probing, deletion by backward shift), so free() can reject
- * a pointer that is no large block.  Freed mappings of up to
- * BUCKET_CACHE_ENTRY_MAX bytes go to a small cache (BUCKET_CACHE_SLOTS entries,
- * BUCKET_CACHE_MAX bytes) and are reused by requests of nearly their size;
- * entries older than BUCKET_CACHE_DELAY_NS are unmapped.  One lock guards the
- * table and the cache; mmap and munmap run outside it.
+ * a pointer that is no large block.  Freed mappings go to a small cache
+ * (BUCKET_CACHE_SLOTS entries) whose size is bounded by a fraction of the
+ * most large bytes the program ever had in use (BUCKET_CACHE_SHARE), so a
+ * program with few large blocks keeps almost nothing cached while one that
+ * cycles big buffers reuses them without page faults.  A request takes the
+ * cached mapping closest in size, giving back a tail much too big or growing
+ * it with mremap; entries older than BUCKET_CACHE_DELAY_NS are unmapped.  One
+ * lock guards the table and the cache; mmap and munmap run outside it.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,8 +18,8 @@
 #include "alloc/common/stats.h"
 
 #define BUCKET_CACHE_SLOTS      8
-#define BUCKET_CACHE_MAX        ((size_t)8 << 20)
-#define BUCKET_CACHE_ENTRY_MAX  ((size_t)2 << 20)
+#define BUCKET_CACHE_SHARE      4       /* cache <= peak large bytes / this */
+#define BUCKET_CACHE_MAX        ((size_t)16 << 20)
 #define BUCKET_CACHE_DELAY_NS   (500ull * 1000 * 1000)
 #define BUCKET_TABLE_MIN        256
 
@@ -38,6 +41,8 @@ static large_entry_t *table;            /* capacity `cap`, a power of two */
 static size_t cap, count;
 static cache_entry_t cache[BUCKET_CACHE_SLOTS];
 static size_t cache_bytes;
+static size_t live_bytes;               /* mapped bytes of live large blocks */
+static size_t peak_bytes;               /* most live_bytes ever */
 
 static struct {
     uint64_t maps;              /* mappings made */
@@ -135,6 +140,9 @@ static bool record(uintptr_t addr, size_t len)
         table_put(table, cap, addr, len);
         count++;
         large_stats.live++;
+        live_bytes += len;
+        if (live_bytes > peak_bytes)
+            peak_bytes = live_bytes;
     }
     ha_unlock(&large_lock);
     if (old != NULL)
@@ -144,14 +152,21 @@ static bool record(uintptr_t addr, size_t len)
 
 /* ---- the cache ---- */
 
-/* Best cached fit for len (at most a quarter more), removed from the cache. */
+/* The cached mapping closest to len bytes (the smallest big enough, else
+ * the biggest), removed from the cache.  Whatever its size, its resident
+ * pages save page faults: the caller trims or grows it to len. */
 static bool cache_take_locked(size_t len, uintptr_t *addr, size_t *got)
 {
     int best = -1;
     for (int i = 0; i < BUCKET_CACHE_SLOTS; i++) {
-        if (cache[i].addr == 0 || cache[i].len < len || cache[i].len - len > len / 4)
+        if (cache[i].addr == 0)
             continue;
-        if (best < 0 || cache[i].len < cache[best].len)
+        if (best < 0) {
+            best = i;
+            continue;
+        }
+        size_t b = cache[best].len, c = cache[i].len;
+        if (b >= len ? (c >= len && c < b) : c > b)
             best = i;
     }
     if (best < 0)
@@ -178,11 +193,17 @@ static size_t cache_expire_locked(uint64_t now, cache_entry_t *out)
 }
 
 /* Puts a freed mapping in the cache, evicting the oldest entries to make room
- * (they land in out[]).  Returns false when it is too big to cache. */
+ * (they land in out[]).  Returns false when it is too big to cache: the
+ * cache holds at most a share of the peak of large bytes in use (the peak,
+ * not the current figure: a program that frees a buffer before allocating
+ * the next one has few live bytes exactly when the cache matters). */
 static bool cache_put_locked(uintptr_t addr, size_t len, uint64_t now,
                              cache_entry_t *out, size_t *n)
 {
-    if (len > BUCKET_CACHE_ENTRY_MAX)
+    size_t limit = peak_bytes / BUCKET_CACHE_SHARE;
+    if (limit > BUCKET_CACHE_MAX)
+        limit = BUCKET_CACHE_MAX;
+    if (len > limit)
         return false;
     for (;;) {
         int free_i = -1, oldest = -1;
@@ -192,7 +213,7 @@ static bool cache_put_locked(uintptr_t addr, size_t len, uint64_t now,
             else if (oldest < 0 || cache[i].when < cache[oldest].when)
                 oldest = i;
         }
-        if (free_i >= 0 && cache_bytes + len <= BUCKET_CACHE_MAX) {
+        if (free_i >= 0 && cache_bytes + len <= limit) {
             cache[free_i] = (cache_entry_t){addr, len, now};
             cache_bytes += len;
             return true;
@@ -210,6 +231,30 @@ static void unmap_all(cache_entry_t *list, size_t n)
 }
 
 /* ---- the backend's large path ---- */
+
+/* Makes a cached mapping of *got bytes at addr fit a request of len bytes:
+ * gives back a tail that is much too big, grows one that is too small with
+ * mremap (its pages move along, so only the new ones fault).  Returns the
+ * address, or 0 (the mapping unmapped) when it cannot grow. */
+static uintptr_t fit_cached(uintptr_t addr, size_t *got, size_t len)
+{
+    if (*got >= len) {
+        if (*got - len > len / 4) {
+            _bucket_os_unmap((void *)(addr + len), *got - len);
+            *got = len;
+        }
+        return addr;
+    }
+    void *q = _bucket_os_remap((void *)addr, *got, len);
+    if (q != NULL) {
+        *got = len;
+        return (uintptr_t)q;
+    }
+    _bucket_os_unmap((void *)addr, *got);
+    q = _bucket_os_map(len, BUCKET_PAGE);
+    *got = len;
+    return (uintptr_t)q;
+}
 
 /* A block of `size` bytes aligned to `align` (0 or a power of two), zeroed
  * when asked; NULL with errno = ENOMEM. */
@@ -239,8 +284,14 @@ void *_bucket_large_alloc(size_t size, size_t align, bool zero)
         ha_lock(&large_lock);
         large_stats.maps++;
         ha_unlock(&large_lock);
-    } else if (zero) {
-        memset((void *)addr, 0, size);
+    } else {
+        addr = fit_cached(addr, &got, len);
+        if (addr == 0) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        if (zero)
+            memset((void *)addr, 0, size);
     }
     if (!record(addr, got)) {
         _bucket_os_unmap((void *)addr, got);
@@ -265,11 +316,14 @@ bool _bucket_large_free(void *p)
     large_entry_t blk = *e;
     table_remove(e);
     large_stats.live--;
+    live_bytes -= blk.len;
     n = cache_expire_locked(now, out);
-    if (_bucket_zero_on_free && blk.len <= BUCKET_CACHE_ENTRY_MAX)
-        memset((void *)blk.addr, 0, blk.len);
-    if (!cache_put_locked(blk.addr, blk.len, now, out, &n))
+    if (cache_put_locked(blk.addr, blk.len, now, out, &n)) {
+        if (_bucket_zero_on_free)
+            memset((void *)blk.addr, 0, blk.len);
+    } else {
         out[n++] = (cache_entry_t){blk.addr, blk.len, now};
+    }
     ha_unlock(&large_lock);
     unmap_all(out, n);
     return true;
@@ -308,6 +362,7 @@ void *_bucket_large_realloc(void *p, size_t size)
     }
     table_remove(e);
     large_stats.live--;
+    live_bytes -= old;
     ha_unlock(&large_lock);
     void *q = _bucket_os_remap(p, old, len);
     if (q == NULL) {

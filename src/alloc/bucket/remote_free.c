@@ -58,7 +58,8 @@ static void span_merge(bucket_heap_t *heap, bucket_span_t *span)
             span->hint = i;
     }
     heap->remote_merged += span->nfree - before;
-    if ((before == 0 && span->nfree > 0) || span->nfree == span->capacity)
+    bool trim = span->trim_at != 0 && before < span->trim_at && span->nfree >= span->trim_at;
+    if ((before == 0 && span->nfree > 0) || span->nfree == span->capacity || trim)
         _bucket_free_transition(heap, span);
 }
 

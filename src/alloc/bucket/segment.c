@@ -5,8 +5,9 @@
  * own pointers from foreign ones without touching unmapped memory.  Free slots
  * stay "dirty" (their pages resident) for a short delay, so a span freed and
  * taken again soon costs no page faults; after BUCKET_PURGE_DELAY_NS, or as
- * soon as more than BUCKET_DIRTY_MAX slots are dirty, their pages are given
- * back with madvise.  Everything here runs under the pool lock, except the
+ * soon as more slots are dirty than dirty_limit() allows (a few, plus an
+ * eighth of the slots in use: small heaps keep little in reserve), their
+ * pages are given back with madvise.  Everything here runs under the pool lock, except the
  * mmap and madvise calls themselves.
  */
 #include <errno.h>
@@ -15,7 +16,9 @@
 #include "alloc/bucket/bucket.h"
 
 #define BUCKET_PURGE_DELAY_NS  (250ull * 1000 * 1000)   /* dirty slot lifetime */
-#define BUCKET_DIRTY_MAX       64u                     /* dirty slots (4 MiB) */
+#define BUCKET_DIRTY_MIN       16u                     /* dirty slots always allowed */
+#define BUCKET_DIRTY_SHARE     8u                      /* plus used slots / this */
+#define BUCKET_DIRTY_MAX       64u                     /* never more (4 MiB) */
 
 /* The slots no span ever gets: the header and the trailing guard. */
 #define BUCKET_RESERVED_MASK   (((1ull << BUCKET_META_SLOTS) - 1) | (1ull << 63))
@@ -24,6 +27,7 @@ static ha_lock_t pool_lock;
 static bucket_segment_t *segments;                      /* newest first */
 _Atomic uint64_t _bucket_seg_map[BUCKET_MAP_WORDS];     /* 1 bit per 4 MiB */
 static uint32_t dirty_slots;                            /* total dirty slots */
+static uint32_t used_slots;                             /* slots held by spans */
 
 static struct {
     uint64_t segments;          /* segments mapped */
@@ -80,8 +84,9 @@ static int find_run(uint64_t free_mask, unsigned n)
 }
 
 /* Takes n slots for a span, preferring dirty single slots (no page faults),
- * then the lowest run in the oldest segments (keeps the heap compact). */
-static bucket_span_t *pool_take(unsigned n)
+ * then the lowest run in the oldest segments (keeps the heap compact).
+ * *clean says whether any of them had no resident pages. */
+static bucket_span_t *pool_take(unsigned n, bool *clean)
 {
     for (int pass = 0; pass < 2; pass++) {
         for (bucket_segment_t *seg = segments; seg != NULL; seg = seg->next) {
@@ -92,9 +97,12 @@ static bucket_span_t *pool_take(unsigned n)
             if (first < 0)
                 continue;
             uint64_t bits = (n >= 64 ? ~0ull : (1ull << n) - 1) << first;
-            dirty_slots -= (uint32_t)__builtin_popcountll(seg->dirty_mask & bits);
+            uint32_t dirty = (uint32_t)__builtin_popcountll(seg->dirty_mask & bits);
+            *clean = dirty < n;
+            dirty_slots -= dirty;
             seg->used_mask |= bits;
             seg->dirty_mask &= ~bits;
+            used_slots += n;
             bucket_span_t *span = &seg->spans[first];
             span->slots = (uint8_t)n;
             span->base = (uintptr_t)seg + ((uintptr_t)first << BUCKET_SLOT_SHIFT);
@@ -106,14 +114,15 @@ static bucket_span_t *pool_take(unsigned n)
 }
 
 /* A span of n slots for a heap (state FREE, fields to be set by the caller),
- * or NULL with errno = ENOMEM.  Before mapping a new segment it lets exited
- * threads' heaps give back what other threads freed into them. */
-bucket_span_t *_bucket_span_acquire(unsigned n)
+ * or NULL with errno = ENOMEM; *clean is true when it took slots with no
+ * resident pages (the process grows).  Before mapping a new segment it lets
+ * exited threads' heaps give back what other threads freed into them. */
+bucket_span_t *_bucket_span_acquire(unsigned n, bool *clean)
 {
     bool collected = false;
     for (;;) {
         ha_lock(&pool_lock);
-        bucket_span_t *span = pool_take(n);
+        bucket_span_t *span = pool_take(n, clean);
         ha_unlock(&pool_lock);
         if (span != NULL)
             return span;
@@ -147,16 +156,26 @@ static uint32_t count_older(uint64_t now, uint64_t age)
     return n;
 }
 
+/* How many dirty slots may wait for their delay: a reserve that grows with
+ * the heap, so a program with a few MiB of blocks does not keep as much
+ * again in empty spans. */
+static uint32_t dirty_limit(void)
+{
+    uint32_t limit = BUCKET_DIRTY_MIN + used_slots / BUCKET_DIRTY_SHARE;
+    return limit < BUCKET_DIRTY_MAX ? limit : BUCKET_DIRTY_MAX;
+}
+
 /* Chooses the dirty slots to purge: those older than the delay, and when more
- * than BUCKET_DIRTY_MAX are dirty, the oldest ones down to half of it (the age
+ * than dirty_limit() are dirty, the oldest ones down to half of it (the age
  * cut-off shrinks until enough qualify).  Marks them used so nobody takes them
  * meanwhile and records them in segs/masks (at most max segments).  Returns
  * how many segments were recorded. */
 static size_t purge_select(uint64_t now, bucket_segment_t **segs, uint64_t *masks, size_t max)
 {
     uint64_t age = BUCKET_PURGE_DELAY_NS;
-    if (dirty_slots > BUCKET_DIRTY_MAX) {
-        uint32_t need = dirty_slots - BUCKET_DIRTY_MAX / 2;
+    uint32_t limit = dirty_limit();
+    if (dirty_slots > limit) {
+        uint32_t need = dirty_slots - limit / 2;
         while (age != 0 && count_older(now, age) < need)
             age /= 4;
     }
@@ -232,6 +251,7 @@ void _bucket_span_release(bucket_span_t *span)
     ha_lock(&pool_lock);
     seg->used_mask &= ~bits;
     seg->dirty_mask |= bits;
+    used_slots -= n;
     for (unsigned i = first; i < first + n; i++)
         seg->dirty_time[i] = now;
     dirty_slots += n;

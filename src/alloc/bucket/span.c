@@ -21,6 +21,8 @@ void _bucket_span_init(bucket_span_t *span, unsigned cls, bucket_heap_t *heap)
     span->recip = c->recip;
     span->nfree = c->capacity;
     span->hint = 0;
+    span->trim_at = 0;
+    span->trim_slot = BUCKET_NO_TRIM;
     span->owner = heap;
     span->in_partial = 0;
     span->next = span->prev = span->remote_next = NULL;
@@ -35,6 +37,56 @@ void _bucket_span_init(bucket_span_t *span, unsigned cls, bucket_heap_t *heap)
     unsigned first = (unsigned)((span->base - (uintptr_t)seg) >> BUCKET_SLOT_SHIFT);
     for (unsigned i = first; i < first + span->slots; i++)
         atomic_store_explicit(&seg->slot_span[i], span, memory_order_release);
+}
+
+/* The span stops being its heap's current one for its class: from now on,
+ * once three quarters of its blocks are free, it is a candidate for giving
+ * back the pages they wholly cover (_bucket_span_trim), so a class whose
+ * blocks were mostly freed does not keep its pages from the other classes. */
+void _bucket_span_leave_cur(bucket_span_t *span)
+{
+    uint32_t at = span->capacity - span->capacity / 4;
+    span->trim_at = at > 1 ? at : 2;
+}
+
+/* Index of the first block at or after i whose free bit equals `set`, or the
+ * span's capacity. */
+static size_t next_block(const bucket_span_t *span, size_t i, bool set)
+{
+    while (i < span->capacity) {
+        uint64_t w = span->free_bits[i >> 6];
+        if (!set)
+            w = ~w;
+        w &= ~0ull << (i & 63);
+        if (w != 0) {
+            i = (i & ~(size_t)63) + (unsigned)__builtin_ctzll(w);
+            return i < span->capacity ? i : span->capacity;
+        }
+        i = (i & ~(size_t)63) + 64;
+    }
+    return span->capacity;
+}
+
+/* Gives back the pages wholly covered by runs of the owner's free blocks.
+ * Safe at any time for the owner: the allocator keeps nothing in blocks, a
+ * free block is written by nobody, and a block freed by another thread but
+ * not merged yet still counts as used here.  One-shot until the span is
+ * current again (trim_at = 0). */
+void _bucket_span_trim(bucket_span_t *span)
+{
+    span->trim_at = 0;
+    for (size_t i = 0; i < span->capacity;) {
+        size_t a = next_block(span, i, true);
+        if (a >= span->capacity)
+            break;
+        size_t b = next_block(span, a, false);
+        uintptr_t page_mask = ~(uintptr_t)(BUCKET_PAGE - 1);
+        uintptr_t lo = (span->base + a * span->size + BUCKET_PAGE - 1) & page_mask;
+        uintptr_t hi = (span->base + b * span->size) & page_mask;
+        if (hi > lo)
+            _bucket_os_purge((void *)lo, hi - lo);
+        i = b;
+    }
 }
 
 /* Takes the first free block of a span with nfree > 0. */

@@ -42,6 +42,58 @@ void _bucket_heaps_unlock(void)
 
 /* ---- spans in a heap ---- */
 
+/* Sparse spans are not trimmed as soon as they become sparse: a span that a
+ * steady workload empties and refills would pay a madvise and page faults
+ * every round for nothing.  They are listed, and trimmed only when the heap
+ * is about to take a new span from the pool (it grows, so the pages would
+ * otherwise add to the peak) or its thread exits. */
+static void trim_defer(bucket_heap_t *heap, bucket_span_t *span)
+{
+    if (span->trim_slot != BUCKET_NO_TRIM)
+        return;
+    if (heap->trim_count == BUCKET_TRIM_MAX) {
+        _bucket_span_trim(span);
+        return;
+    }
+    span->trim_slot = heap->trim_count;
+    span->trim_seen = 0;
+    heap->trim_list[heap->trim_count++] = span;
+}
+
+/* Takes a span off the trim list (it becomes current or is given back). */
+static void trim_forget(bucket_heap_t *heap, bucket_span_t *span)
+{
+    uint32_t i = span->trim_slot;
+    if (i == BUCKET_NO_TRIM)
+        return;
+    bucket_span_t *last = heap->trim_list[--heap->trim_count];
+    heap->trim_list[i] = last;
+    last->trim_slot = i;
+    span->trim_slot = BUCKET_NO_TRIM;
+}
+
+/* Trims the listed spans that were already listed at the previous growth
+ * of the heap (all of them when `all`, at thread exit): a span that a steady
+ * workload refills soon leaves the list before that, so its pages are not
+ * given back only to fault in again.  Listed spans stay sparse until they
+ * become current, which takes them off the list. */
+static void trim_pending(bucket_heap_t *heap, bool all)
+{
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < heap->trim_count; i++) {
+        bucket_span_t *span = heap->trim_list[i];
+        if (all || span->trim_seen) {
+            span->trim_slot = BUCKET_NO_TRIM;
+            _bucket_span_trim(span);
+        } else {
+            span->trim_seen = 1;
+            span->trim_slot = kept;
+            heap->trim_list[kept++] = span;
+        }
+    }
+    heap->trim_count = kept;
+}
+
 static void partial_push(bucket_heap_t *heap, bucket_span_t *span)
 {
     bucket_span_t *head = heap->partial[span->cls];
@@ -66,23 +118,37 @@ static void partial_unlink(bucket_heap_t *heap, bucket_span_t *span)
 }
 
 /* The fast path found no free bit at cur's hint: finish cur if it has blocks
- * left, otherwise switch to another span of the class (merging remote frees
- * first), or to a fresh one from the pool. */
+ * left, otherwise switch to another span of the class, or to a fresh one from
+ * the pool.  Remote frees are merged first in both cases (once per 64 blocks at
+ * most), so blocks other threads gave back are reused before the span's
+ * untouched pages: a producer whose blocks are freed by consumers keeps
+ * recycling the same few pages instead of walking through whole spans. */
 HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
 {
     bucket_span_t *span = heap->cur[cls];
-    if (span->nfree > 0)
+    bool pending = atomic_load_explicit(&heap->remote, memory_order_relaxed) != NULL;
+    if (span->nfree > 0) {
+        if (pending)
+            _bucket_remote_collect(heap);
         return _bucket_span_take(span);
+    }
+    if (span != &_bucket_empty_span)                    /* shared: never written */
+        _bucket_span_leave_cur(span);
     heap->cur[cls] = &_bucket_empty_span;               /* a full span sits in no list */
-    if (atomic_load_explicit(&heap->remote, memory_order_relaxed) != NULL)
+    if (pending)
         _bucket_remote_collect(heap);
     span = heap->partial[cls];
     if (span != NULL) {
         partial_unlink(heap, span);
+        trim_forget(heap, span);
+        span->trim_at = 0;
     } else {
-        span = _bucket_span_acquire(_bucket_classes[cls].slots);
+        bool clean = false;
+        span = _bucket_span_acquire(_bucket_classes[cls].slots, &clean);
         if (span == NULL)
             return NULL;
+        if (clean)                                      /* the heap grows for real */
+            trim_pending(heap, false);
         _bucket_span_init(span, cls, heap);
         heap->spans_taken++;
     }
@@ -100,9 +166,12 @@ void _bucket_free_transition(bucket_heap_t *heap, bucket_span_t *span)
     if (span->nfree == span->capacity && _bucket_span_releasable(span)) {
         if (span->in_partial)
             partial_unlink(heap, span);
+        trim_forget(heap, span);
         _bucket_span_release(span);
         return;
     }
+    if (span->trim_at != 0 && span->nfree >= span->trim_at)
+        trim_defer(heap, span);
     if (!span->in_partial)
         partial_push(heap, span);
 }
@@ -117,17 +186,21 @@ static void heap_flush(bucket_heap_t *heap)
     for (unsigned c = 0; c < BUCKET_NCLASS; c++) {
         bucket_span_t *span = heap->cur[c];
         heap->cur[c] = &_bucket_empty_span;
+        if (span != &_bucket_empty_span)
+            _bucket_span_leave_cur(span);
         if (span != &_bucket_empty_span && span->nfree > 0)
             _bucket_free_transition(heap, span);
         for (span = heap->partial[c]; span != NULL;) {
             bucket_span_t *next = span->next;
             if (span->nfree == span->capacity && _bucket_span_releasable(span)) {
                 partial_unlink(heap, span);
+                trim_forget(heap, span);
                 _bucket_span_release(span);
             }
             span = next;
         }
     }
+    trim_pending(heap, true);
 }
 
 static void abandon_locked(bucket_heap_t *heap)
