@@ -192,12 +192,6 @@ uint64_t _sim_block_size(const struct sim_state *s, uint64_t size)
 
 /* ---- the fit engine ---- */
 
-int _sim_fit_init(struct sim_state *s)
-{
-    s->max_ub = 0;
-    return 0;
-}
-
 /* Makes the top free tile hold at least `need` bytes by growing the heap
  * (extending the top tile if it is free) and returns it, filed in the index. */
 static uint32_t extend(struct sim_state *s, uint64_t need)

@@ -158,7 +158,7 @@ int sim_run_ops(struct sim_state *s, const struct sim_op *ops, size_t n, char *w
     struct timespec a, b;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
     for (size_t i = 0; i < n; i++) {
-        if (apply(s, &ops[i]) < 0) {
+        if (apply(s, &ops[i]) < 0 || s->error) {
             snprintf(why, len, "%s: %s", s->policy->name, s->error ? s->error : "failed");
             return -1;
         }

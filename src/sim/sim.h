@@ -97,6 +97,19 @@ struct sim_policy {
     void (*fini)(struct sim_state *s);
 };
 
+/* A max tree over positions (mtree.c): lv[0][p] is the value at position p
+ * (0 = empty) and tile[p] the tile there; lv[i + 1][j] is the maximum of
+ * lv[i][16 j .. 16 j + 15]; the top level lv[nlv - 1] is one group of 16. */
+#define SIM_MT_LEVELS 16        /* 16^16 positions: more than any heap */
+#define SIM_MT_VMAX 0x7fffffffu /* values saturate here (signed SIMD compares) */
+#define SIM_MT_NONE UINT64_MAX  /* no position found */
+struct sim_mtree {
+    uint32_t *lv[SIM_MT_LEVELS]; /* the levels, leaves first */
+    uint32_t *tile;             /* position -> tile */
+    uint64_t cap;               /* positions (a power of 2, at least 16) */
+    unsigned nlv;               /* levels in use */
+};
+
 /* One size class of simple segregated storage: a stack of free blocks. */
 struct sim_stack {
     uint64_t *v;                /* free block offsets, lowest popped first */
@@ -154,9 +167,12 @@ struct sim_state {
     /* free indexes */
     uint32_t root;              /* trees */
     uint32_t head, tail;        /* lists */
-    uint64_t max_ub;            /* lists: no free tile is larger than this */
     uint64_t rover;             /* next fit: where the last search ended */
     uint64_t stamp_next;        /* FIFO/LIFO trees: the next filing stamp */
+    struct sim_mtree mt;        /* first fits: max tree over granules or stamps */
+    unsigned mt_shift;          /* address positions: offset >> mt_shift */
+    unsigned v_shift;           /* max tree values: size >> v_shift (alignment units) */
+    uint64_t mt_filed;          /* positions occupied (stamp trees) */
     uint32_t cls_head[SIM_NCLASS > 64 ? SIM_NCLASS : 64]; /* class/order lists */
     uint64_t bitmap[(SIM_NCLASS + 63) / 64]; /* non-empty class/order lists */
     /* simple segregated storage */
@@ -183,7 +199,6 @@ uint64_t _sim_block_size(const struct sim_state *s, uint64_t size);
 int _sim_fit_alloc(struct sim_state *s, uint32_t id, uint64_t size, uint64_t align);
 void _sim_fit_release(struct sim_state *s, uint32_t id);
 int _sim_fit_resize(struct sim_state *s, uint32_t id, uint64_t size);
-int _sim_fit_init(struct sim_state *s);
 uint64_t sim_obj_addr(const struct sim_state *s, uint32_t id);
 
 /* ---- tree.c: treaps over free tiles ---- */
@@ -202,6 +217,18 @@ uint32_t _sim_tree_next_fit(const struct sim_state *s, uint64_t from, uint64_t n
 uint32_t _sim_tree_best_fit(const struct sim_state *s, uint64_t need);
 int _sim_tree_check(const struct sim_state *s, int by, uint64_t *count, char *why,
                     size_t len);
+
+/* ---- mtree.c: the max tree of the first fits ---- */
+int _sim_mt_init(struct sim_mtree *mt);
+void _sim_mt_fini(struct sim_mtree *mt);
+int _sim_mt_reserve(struct sim_mtree *mt, uint64_t pos);
+void _sim_mt_set(struct sim_mtree *mt, uint64_t pos, uint32_t v, uint32_t t);
+uint64_t _sim_mt_first_from(const struct sim_mtree *mt, uint64_t p, uint32_t n);
+uint64_t _sim_mt_first(const struct sim_mtree *mt, uint32_t n);
+uint64_t _sim_mt_last(const struct sim_mtree *mt, uint32_t n);
+uint64_t _sim_mt_compact(struct sim_mtree *mt, uint64_t end,
+                         void (*renum)(void *ctx, uint32_t t, uint64_t pos), void *ctx);
+int _sim_mt_check(const struct sim_mtree *mt, uint64_t *count, char *why, size_t len);
 
 /* ---- fit.c: first, next, best and segregated fits ---- */
 uint32_t sim_class_of(uint64_t size);
