@@ -9,12 +9,41 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sim/sim.h"
 
 static uint64_t round_up(uint64_t x, uint64_t a)
 {
     return (x + a - 1) & ~(a - 1);
+}
+
+/* ---- big arrays ---- */
+
+#define HUGE_PAGE (2u << 20)
+
+/* Moves the array p of old_bytes to a new one of new_bytes (the excess
+ * zeroed when `zero`), freeing p; NULL when memory runs out (p kept).  The
+ * model's arrays are read at random: they start on a cache line, and from
+ * 2 MiB on they are asked for huge pages, which spares one TLB miss and, as
+ * they grow, thousands of page faults per policy run. */
+void *_sim_grow(void *p, size_t old_bytes, size_t new_bytes, int zero)
+{
+    size_t align = new_bytes >= HUGE_PAGE ? HUGE_PAGE : 64;
+    size_t bytes = (new_bytes + align - 1) & ~(align - 1);
+    void *q;
+    if (posix_memalign(&q, align, bytes) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    if (align == HUGE_PAGE)
+        madvise(q, bytes, MADV_HUGEPAGE);
+#endif
+    if (old_bytes)
+        memcpy(q, p, old_bytes);
+    if (zero)
+        memset((char *)q + old_bytes, 0, new_bytes - old_bytes);
+    free(p);
+    return q;
 }
 
 /* ---- state ---- */
@@ -29,7 +58,7 @@ int sim_state_init(struct sim_state *s, const struct sim_policy *p,
     s->min_block = round_up(cfg->header + 16, cfg->align);
     s->rng = 0x9e3779b97f4a7c15ull;
     s->tcap = 1024;
-    s->t = calloc(s->tcap, sizeof *s->t);
+    s->t = _sim_grow(NULL, 0, s->tcap * sizeof *s->t, 1);
     if (!s->t)
         return -1;
     s->nt = 1;                  /* t[0]: the null tile */
@@ -58,23 +87,21 @@ int _sim_objs_reserve(struct sim_state *s, uint32_t id)
     uint32_t cap = s->ocap ? s->ocap : 1024;
     while (cap <= id)
         cap *= 2;
-    uint32_t *ot = realloc(s->obj_tile, cap * sizeof *ot);
+    uint32_t *ot = _sim_grow(s->obj_tile, s->ocap * sizeof *ot, cap * sizeof *ot, 0);
     if (ot)
         s->obj_tile = ot;
-    uint64_t *oa = realloc(s->obj_addr, cap * sizeof *oa);
+    uint64_t *oa = _sim_grow(s->obj_addr, s->ocap * sizeof *oa, cap * sizeof *oa, 0);
     if (oa)
         s->obj_addr = oa;
-    uint64_t *oq = realloc(s->obj_req, cap * sizeof *oq);
+    uint64_t *oq = _sim_grow(s->obj_req, s->ocap * sizeof *oq, cap * sizeof *oq, 0);
     if (oq)
         s->obj_req = oq;
-    uint8_t *oc = realloc(s->obj_cls, cap * sizeof *oc);
+    uint8_t *oc = _sim_grow(s->obj_cls, s->ocap * sizeof *oc, cap * sizeof *oc, 0);
     if (oc)
         s->obj_cls = oc;
-    uint8_t *ol = realloc(s->obj_live, cap * sizeof *ol);
-    if (ol) {
+    uint8_t *ol = _sim_grow(s->obj_live, s->ocap * sizeof *ol, cap * sizeof *ol, 1);
+    if (ol)
         s->obj_live = ol;
-        memset(ol + s->ocap, 0, cap - s->ocap);
-    }
     if (!ot || !oa || !oq || !oc || !ol) {
         s->error = "out of memory for the object table";
         return -1;
@@ -104,7 +131,8 @@ uint32_t _sim_tile_new(struct sim_state *s, uint64_t addr, uint64_t size)
                 s->error = "too many blocks";
                 return 0;
             }
-            struct sim_tile *nt = realloc(s->t, 2 * (size_t)s->tcap * sizeof *nt);
+            struct sim_tile *nt = _sim_grow(s->t, s->tcap * sizeof *nt,
+                                            2 * (size_t)s->tcap * sizeof *nt, 0);
             if (!nt) {
                 s->error = "out of memory for blocks";
                 return 0;

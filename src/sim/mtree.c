@@ -64,14 +64,21 @@ static inline uint32_t group_max(const uint32_t *g)
     return m;
 }
 
+/* Reallocates p from n to n2 entries of 4 bytes, zeroing the new ones; a
+ * group of 16 is one cache line. */
+static uint32_t *grow_array(uint32_t *p, uint64_t n, uint64_t n2)
+{
+    return _sim_grow(p, n * sizeof *p, n2 * sizeof *p, 1);
+}
+
 /* Prepares an empty tree.  Returns 0 or -1 (out of memory). */
 int _sim_mt_init(struct sim_mtree *mt)
 {
     memset(mt, 0, sizeof *mt);
     mt->cap = 16;
     mt->nlv = 1;
-    mt->lv[0] = calloc(16, sizeof *mt->lv[0]);
-    mt->tile = calloc(16, sizeof *mt->tile);
+    mt->lv[0] = grow_array(NULL, 0, 16);
+    mt->tile = grow_array(NULL, 0, 16);
     return mt->lv[0] && mt->tile ? 0 : -1;
 }
 
@@ -81,15 +88,6 @@ void _sim_mt_fini(struct sim_mtree *mt)
         free(mt->lv[i]);
     free(mt->tile);
     memset(mt, 0, sizeof *mt);
-}
-
-/* Reallocates p from n to n2 entries of 4 bytes, zeroing the new ones. */
-static uint32_t *grow_array(uint32_t *p, uint64_t n, uint64_t n2)
-{
-    uint32_t *q = realloc(p, n2 * sizeof *q);
-    if (q)
-        memset(q + n, 0, (n2 - n) * sizeof *q);
-    return q;
 }
 
 /* Doubles the positions until `pos` is one.  Returns 0 or -1 (out of
@@ -117,7 +115,7 @@ int _sim_mt_reserve(struct sim_mtree *mt, uint64_t pos)
         if (level_len(cap2, top) > 16) {
             if (mt->nlv == SIM_MT_LEVELS)
                 return -1;
-            uint32_t *l = calloc(16, sizeof *l);
+            uint32_t *l = grow_array(NULL, 0, 16);
             if (!l)
                 return -1;
             for (uint64_t j = 0; j < level_len(cap2, top) / 16; j++)
