@@ -242,26 +242,6 @@ static int mt_index_check(struct sim_state *s, int by_stamp, uint64_t *filed, ch
     return 0;
 }
 
-static void size_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size)
-{
-    _sim_tree_rekey(s, t, old_addr, old_size);
-}
-
-static void size_insert(struct sim_state *s, uint32_t t)
-{
-    _sim_tree_insert(s, t, SIM_BY_SIZE);
-}
-
-static void size_remove(struct sim_state *s, uint32_t t)
-{
-    _sim_tree_remove(s, t, SIM_BY_SIZE);
-}
-
-static uint32_t size_find(struct sim_state *s, uint64_t need)
-{
-    return _sim_tree_best_fit(s, need);
-}
-
 /* ---- segregated lists ---- */
 
 static void seg_insert(struct sim_state *s, uint32_t t)
@@ -365,8 +345,8 @@ int _sim_index_check(struct sim_state *s, char *why, size_t len)
     int rc;
     if (ix->find == seg_find)
         rc = seg_check(s, &filed, why, len);
-    else if (ix->find == size_find)
-        rc = _sim_tree_check(s, SIM_BY_SIZE, &filed, why, len);
+    else if (ix->find == _sim_bf_find)
+        rc = _sim_bf_check(s, &filed, why, len);
     else
         rc = mt_index_check(s, ix->insert == stamp_insert, &filed, why, len);
     if (rc < 0)
@@ -387,7 +367,8 @@ static int fit_init(struct sim_state *s)
 {
     s->mt_shift = 63u - (unsigned)__builtin_clzll(s->min_block);
     s->v_shift = (unsigned)__builtin_ctzll(s->cfg.align);
-    if (_sim_mt_init(&s->mt) < 0) {
+    if (_sim_mt_init(&s->mt) < 0 || (s->policy->index->find == _sim_bf_find &&
+                                     _sim_bf_init(s) < 0)) {
         s->error = "out of memory for the free index";
         return -1;
     }
@@ -397,6 +378,7 @@ static int fit_init(struct sim_state *s)
 static void fit_fini(struct sim_state *s)
 {
     _sim_mt_fini(&s->mt);
+    _sim_bf_fini(s);
 }
 
 /* ---- the policies ---- */
@@ -409,8 +391,8 @@ static const struct sim_index addr_index = {addr_insert, addr_remove, addr_find,
                                             addr_resized, 0};
 static const struct sim_index next_index = {addr_insert, addr_remove, next_find,
                                             next_placed, addr_resized, 0};
-static const struct sim_index size_index = {size_insert, size_remove, size_find, NULL,
-                                            size_resized, 0};
+static const struct sim_index size_index = {_sim_bf_insert, _sim_bf_remove, _sim_bf_find,
+                                            NULL, _sim_bf_resized, 0};
 static const struct sim_index seg_index = {seg_insert, seg_remove, seg_find, NULL,
                                           seg_resized, 0};
 

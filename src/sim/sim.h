@@ -70,6 +70,7 @@ struct sim_tile {
 };
 
 struct sim_state;
+struct sim_bf;
 
 /* How a fit policy finds and files its free tiles. */
 struct sim_index {
@@ -173,6 +174,7 @@ struct sim_state {
     unsigned mt_shift;          /* address positions: offset >> mt_shift */
     unsigned v_shift;           /* max tree values: size >> v_shift (alignment units) */
     uint64_t mt_filed;          /* positions occupied (stamp trees) */
+    struct sim_bf *bf;          /* best fit: exact-size bins (bestfit.c) */
     uint32_t cls_head[SIM_NCLASS > 64 ? SIM_NCLASS : 64]; /* class/order lists */
     uint64_t bitmap[(SIM_NCLASS + 63) / 64]; /* non-empty class/order lists */
     /* simple segregated storage */
@@ -230,6 +232,16 @@ uint64_t _sim_mt_last(const struct sim_mtree *mt, uint32_t n);
 uint64_t _sim_mt_compact(struct sim_mtree *mt, uint64_t end,
                          void (*renum)(void *ctx, uint32_t t, uint64_t pos), void *ctx);
 int _sim_mt_check(const struct sim_mtree *mt, uint64_t *count, char *why, size_t len);
+
+/* ---- bestfit.c: the best-fit index ---- */
+#define SIM_BF_BINS 4096        /* exact-size bins, in alignment units (64 x 64 bits) */
+int _sim_bf_init(struct sim_state *s);
+void _sim_bf_fini(struct sim_state *s);
+void _sim_bf_insert(struct sim_state *s, uint32_t t);
+void _sim_bf_remove(struct sim_state *s, uint32_t t);
+void _sim_bf_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size);
+uint32_t _sim_bf_find(struct sim_state *s, uint64_t need);
+int _sim_bf_check(struct sim_state *s, uint64_t *count, char *why, size_t len);
 
 /* ---- fit.c: first, next, best and segregated fits ---- */
 uint32_t sim_class_of(uint64_t size);
