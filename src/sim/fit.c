@@ -100,23 +100,46 @@ static uint32_t walk_find(const struct sim_state *s, uint64_t need, int order, u
 
 /* Address positions: a block starts at a multiple of the alignment and is
  * at least min_block long, so no two blocks start in one granule of the
- * largest power of two not above min_block. */
+ * largest power of two not above min_block.  A heap of more granules than
+ * SIM_MT_ADDR_LIMIT (512 MiB at 32-byte granules) would make the tree too
+ * big: its blocks move to the address treap of tree.c (mt_off), which gives
+ * the same answers more slowly. */
+static void addr_to_treap(struct sim_state *s)
+{
+    for (uint64_t p = 0; p < s->mt.cap; p++)
+        if (s->mt.lv[0][p])
+            _sim_tree_insert(s, s->mt.tile[p], SIM_BY_ADDR);
+    _sim_mt_fini(&s->mt);
+    s->mt_off = 1;
+}
+
 static void addr_insert(struct sim_state *s, uint32_t t)
 {
     uint64_t pos = s->t[t].addr >> s->mt_shift;
-    if (mt_room(s, pos) == 0)
+    if (!s->mt_off && pos >= SIM_MT_ADDR_LIMIT)
+        addr_to_treap(s);
+    if (s->mt_off)
+        _sim_tree_insert(s, t, SIM_BY_ADDR);
+    else if (mt_room(s, pos) == 0)
         _sim_mt_set(&s->mt, pos, mt_value(s, s->t[t].size), t);
 }
 
 static void addr_remove(struct sim_state *s, uint32_t t)
 {
-    _sim_mt_set(&s->mt, s->t[t].addr >> s->mt_shift, 0, 0);
+    if (s->mt_off)
+        _sim_tree_remove(s, t, SIM_BY_ADDR);
+    else
+        _sim_mt_set(&s->mt, s->t[t].addr >> s->mt_shift, 0, 0);
 }
 
 /* A filed block changed range (crossing no other free block): move its
  * entry if it changed granule, else update its value. */
 static void addr_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size)
 {
+    if (s->mt_off) {
+        _sim_tree_fix(s, t, SIM_BY_ADDR);
+        return;
+    }
     if (old_addr >> s->mt_shift != s->t[t].addr >> s->mt_shift)
         _sim_mt_set(&s->mt, old_addr >> s->mt_shift, 0, 0);
     addr_insert(s, t);
@@ -132,6 +155,8 @@ static inline uint32_t mt_tile(const struct sim_state *s, uint64_t pos)
 static uint32_t addr_find(struct sim_state *s, uint64_t need)
 {
     uint64_t n = need >> s->v_shift;
+    if (s->mt_off)
+        return _sim_tree_first_fit(s, need);
     if (n >= SIM_MT_VMAX)
         return walk_find(s, need, 0, 0);
     return mt_tile(s, _sim_mt_first(&s->mt, (uint32_t)n));
@@ -143,6 +168,10 @@ static uint32_t addr_find(struct sim_state *s, uint64_t need)
 static uint32_t next_find(struct sim_state *s, uint64_t need)
 {
     uint64_t n = need >> s->v_shift;
+    if (s->mt_off) {
+        uint32_t t = _sim_tree_next_fit(s, s->rover, need);
+        return t ? t : _sim_tree_first_fit(s, need);
+    }
     if (n >= SIM_MT_VMAX) {
         uint32_t t = walk_find(s, need, 0, s->rover);
         return t ? t : walk_find(s, need, 0, 0);
@@ -347,6 +376,8 @@ int _sim_index_check(struct sim_state *s, char *why, size_t len)
         rc = seg_check(s, &filed, why, len);
     else if (ix->find == _sim_bf_find)
         rc = _sim_bf_check(s, &filed, why, len);
+    else if (s->mt_off)
+        rc = _sim_tree_check(s, SIM_BY_ADDR, &filed, why, len);
     else
         rc = mt_index_check(s, ix->insert == stamp_insert, &filed, why, len);
     if (rc < 0)

@@ -150,7 +150,8 @@ static int apply(struct sim_state *s, const struct sim_op *o)
 }
 
 /* Runs n operations through s's policy, measuring after each one, and adds
- * the CPU time spent (this thread's, so other load on the machine does not count) to s->m.seconds.  With cfg.check the invariants are
+ * the CPU time spent (this thread's, so other load on the machine does not
+ * count) to s->m.seconds.  With cfg.check the invariants are
  * verified after every operation.  Returns 0, or -1 with `why` filled. */
 int sim_run_ops(struct sim_state *s, const struct sim_op *ops, size_t n, char *why,
                 size_t len)

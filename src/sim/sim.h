@@ -61,7 +61,7 @@ struct sim_tile {
     uint64_t addr;              /* offset of the block's first byte */
     uint64_t size;              /* bytes of the block */
     uint64_t maxsz;             /* trees: largest size in this subtree */
-    uint64_t stamp;             /* FIFO/LIFO trees: when it was filed (the key) */
+    uint64_t stamp;             /* FIFO/LIFO: filing stamp; best fit: generation */
     uint32_t prev, next;        /* neighbours in address order (0 = none) */
     uint32_t l, r;              /* free index: list prev/next or tree children */
     uint32_t prio;              /* trees: heap priority (treap) */
@@ -104,6 +104,7 @@ struct sim_policy {
 #define SIM_MT_LEVELS 16        /* 16^16 positions: more than any heap */
 #define SIM_MT_VMAX 0x7fffffffu /* values saturate here (signed SIMD compares) */
 #define SIM_MT_NONE UINT64_MAX  /* no position found */
+#define SIM_MT_ADDR_LIMIT (1ull << 24) /* address granules at most (else the treap) */
 struct sim_mtree {
     uint32_t *lv[SIM_MT_LEVELS]; /* the levels, leaves first */
     uint32_t *tile;             /* position -> tile */
@@ -169,11 +170,12 @@ struct sim_state {
     uint32_t root;              /* trees */
     uint32_t head, tail;        /* lists */
     uint64_t rover;             /* next fit: where the last search ended */
-    uint64_t stamp_next;        /* FIFO/LIFO trees: the next filing stamp */
+    uint64_t stamp_next;        /* FIFO/LIFO: the next filing stamp */
     struct sim_mtree mt;        /* first fits: max tree over granules or stamps */
     unsigned mt_shift;          /* address positions: offset >> mt_shift */
     unsigned v_shift;           /* max tree values: size >> v_shift (alignment units) */
     uint64_t mt_filed;          /* positions occupied (stamp trees) */
+    int mt_off;                 /* address policies: heap too big, treap instead */
     struct sim_bf *bf;          /* best fit: exact-size bins (bestfit.c) */
     uint32_t cls_head[SIM_NCLASS > 64 ? SIM_NCLASS : 64]; /* class/order lists */
     uint64_t bitmap[(SIM_NCLASS + 63) / 64]; /* non-empty class/order lists */
@@ -207,15 +209,13 @@ uint64_t sim_obj_addr(const struct sim_state *s, uint32_t id);
 /* ---- tree.c: treaps over free tiles ---- */
 enum sim_tree_order {
     SIM_BY_ADDR = 0,            /* address (first fit, next fit) */
-    SIM_BY_SIZE = 1,            /* (size, address) (best fit) */
-    SIM_BY_STAMP = 2            /* filing stamp (FIFO and LIFO first fit) */
+    SIM_BY_SIZE = 1             /* (size, address) (best fit's large blocks) */
 };
 void _sim_tree_insert(struct sim_state *s, uint32_t t, int by);
 void _sim_tree_remove(struct sim_state *s, uint32_t t, int by);
 void _sim_tree_fix(struct sim_state *s, uint32_t t, int by);
 void _sim_tree_rekey(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size);
 uint32_t _sim_tree_first_fit(const struct sim_state *s, uint64_t need);
-uint32_t _sim_tree_last_fit(const struct sim_state *s, uint64_t need);
 uint32_t _sim_tree_next_fit(const struct sim_state *s, uint64_t from, uint64_t need);
 uint32_t _sim_tree_best_fit(const struct sim_state *s, uint64_t need);
 int _sim_tree_check(const struct sim_state *s, int by, uint64_t *count, char *why,

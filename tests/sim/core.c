@@ -255,6 +255,33 @@ static void test_mtree_search(void)
     _sim_mt_fini(&mt);
 }
 
+/* Blocks of 40 GiB: beyond the max tree's values (the walk over the tiles
+ * answers) and beyond its address granules (ff-addr and next-fit move to
+ * the address treap); first fit and best fit still reuse the freed 40 GiB. */
+static void test_huge(void)
+{
+    const uint64_t big = 40ull << 30;
+    for (size_t i = 0; sim_policies[i]; i++) {
+        const struct sim_policy *p = sim_policies[i];
+        if (!p->index)
+            continue;
+        struct sim_state s;
+        int rc = sim_state_init(&s, p, &cfg_hdr8);
+        rc = rc ? rc : op(&s, SIM_OP_ALLOC, 0, big, 0, 0);
+        rc = rc ? rc : op(&s, SIM_OP_ALLOC, 1, 100, 0, 0);
+        rc = rc ? rc : op(&s, SIM_OP_FREE, 0, big, 0, 0);
+        rc = rc ? rc : op(&s, SIM_OP_ALLOC, 2, 100, 0, 0);
+        rc = rc ? rc : op(&s, SIM_OP_FREE, 2, 100, 0, 0);
+        rc = rc ? rc : op(&s, SIM_OP_ALLOC, 3, big, 0, 0);
+        int addr_policy = p == &sim_ff_addr || p == &sim_next_fit;
+        tap_ok(rc == 0 && sim_obj_addr(&s, 3) == 8 && s.mt_off == addr_policy,
+               "%s: a freed 40 GiB block is reused (at %llu)%s", p->name,
+               (unsigned long long)sim_obj_addr(&s, 3),
+               addr_policy ? ", the free blocks moved to the address treap" : "");
+        sim_state_fini(&s);
+    }
+}
+
 /* Realloc: moves when the neighbour is taken, grows in place into a free
  * neighbour, shrinks in place giving the tail to the free block after it. */
 static void test_realloc(void)
@@ -348,6 +375,7 @@ int main(void)
     test_fifo_order();
     test_mtree_check();
     test_mtree_search();
+    test_huge();
     test_realloc();
     test_memalign();
     test_random();
