@@ -126,29 +126,50 @@ int _sim_mt_reserve(struct sim_mtree *mt, uint64_t pos)
     return 0;
 }
 
+/* The maximum of group g with entry k replaced by v, read before any store
+ * to the group (a wide load of a just-stored entry would stall). */
+static inline uint32_t max_except(const uint32_t *g, unsigned k, uint32_t v)
+{
+    uint32_t m = v;
+    for (unsigned j = 0; j < 16; j++) {
+        uint32_t x = j == k ? 0 : g[j];
+        m = x > m ? x : m;
+    }
+    return m;
+}
+
 /* Sets position pos (below cap) to value v and tile t and brings the maxima
- * above it up to date, stopping as soon as one does not change. */
+ * above it up to date, stopping as soon as one does not change: a raised
+ * entry raises its parent only past the parent's value, a lowered one
+ * lowers it only if it was the group's maximum. */
 void _sim_mt_set(struct sim_mtree *mt, uint64_t pos, uint32_t v, uint32_t t)
 {
-    uint32_t old = mt->lv[0][pos];
-    mt->lv[0][pos] = v;
     mt->tile[pos] = t;
-    for (unsigned i = 1; i < mt->nlv && v != old; i++) {
-        uint64_t up = pos >> 4;
-        uint32_t p = mt->lv[i][up];
+    for (unsigned i = 0;; i++) {
+        uint32_t *g = mt->lv[i] + (pos & ~(uint64_t)15);
+        unsigned k = (unsigned)(pos & 15);
+        uint32_t old = g[k];
+        if (old == v)
+            return;
+        if (i + 1 == mt->nlv) {
+            g[k] = v;
+            return;
+        }
+        uint32_t p = mt->lv[i + 1][pos >> 4];
         uint32_t m;
-        if (v >= p)
-            m = v;              /* raised to or past the maximum */
-        else if (old < p)
-            break;              /* lowered, but it was not the maximum */
-        else
-            m = group_max(mt->lv[i - 1] + (pos & ~(uint64_t)15));
+        if (v >= p) {
+            m = v;
+        } else if (old < p) {
+            g[k] = v;
+            return;
+        } else {
+            m = max_except(g, k, v);
+        }
+        g[k] = v;
         if (m == p)
-            break;
-        mt->lv[i][up] = m;
-        old = p;
+            return;
+        pos >>= 4;
         v = m;
-        pos = up;
     }
 }
 
