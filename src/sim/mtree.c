@@ -130,12 +130,32 @@ int _sim_mt_reserve(struct sim_mtree *mt, uint64_t pos)
  * to the group (a wide load of a just-stored entry would stall). */
 static inline uint32_t max_except(const uint32_t *g, unsigned k, uint32_t v)
 {
+#if defined(__SSE2__)
+    /* values are below 2^31: signed compares order them */
+    __m128i m = _mm_set1_epi32((int)v), key = _mm_set1_epi32((int)k);
+    __m128i lane = _mm_setr_epi32(0, 1, 2, 3), four = _mm_set1_epi32(4);
+    for (int q = 0; q < 4; q++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(g + 4 * q));
+        x = _mm_andnot_si128(_mm_cmpeq_epi32(lane, key), x);
+        __m128i gt = _mm_cmpgt_epi32(x, m);
+        m = _mm_or_si128(_mm_and_si128(gt, x), _mm_andnot_si128(gt, m));
+        lane = _mm_add_epi32(lane, four);
+    }
+    __m128i h = _mm_shuffle_epi32(m, _MM_SHUFFLE(1, 0, 3, 2));
+    __m128i gt = _mm_cmpgt_epi32(h, m);
+    m = _mm_or_si128(_mm_and_si128(gt, h), _mm_andnot_si128(gt, m));
+    h = _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1));
+    gt = _mm_cmpgt_epi32(h, m);
+    m = _mm_or_si128(_mm_and_si128(gt, h), _mm_andnot_si128(gt, m));
+    return (uint32_t)_mm_cvtsi128_si32(m);
+#else
     uint32_t m = v;
     for (unsigned j = 0; j < 16; j++) {
         uint32_t x = j == k ? 0 : g[j];
         m = x > m ? x : m;
     }
     return m;
+#endif
 }
 
 /* Sets position pos (below cap) to value v and tile t and brings the maxima
