@@ -20,30 +20,84 @@ static uint64_t round_up(uint64_t x, uint64_t a)
 
 /* ---- big arrays ---- */
 
-#define HUGE_PAGE (2u << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+#define ARRAY_HDR ((size_t)64)  /* before each array: its allocation (keeps lines aligned) */
 
-/* Moves the array p of old_bytes to a new one of new_bytes (the excess
- * zeroed when `zero`), freeing p; NULL when memory runs out (p kept).  The
- * model's arrays are read at random: they start on a cache line, and from
- * 2 MiB on they are asked for huge pages, which spares one TLB miss and, as
- * they grow, thousands of page faults per policy run. */
-void *_sim_grow(void *p, size_t old_bytes, size_t new_bytes, int zero)
+/* What lies before an array of _sim_grow. */
+struct array_hdr {
+    size_t len;                 /* bytes allocated, header included */
+    int mapped;                 /* 1: an mmap of len bytes, 0: from posix_memalign */
+};
+
+static void *map_huge(size_t len)
 {
-    size_t align = new_bytes >= HUGE_PAGE ? HUGE_PAGE : 64;
-    size_t bytes = (new_bytes + align - 1) & ~(align - 1);
-    void *q;
-    if (posix_memalign(&q, align, bytes) != 0)
+    void *q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (q == MAP_FAILED)
         return NULL;
 #ifdef MADV_HUGEPAGE
-    if (align == HUGE_PAGE)
-        madvise(q, bytes, MADV_HUGEPAGE);
+    madvise(q, len, MADV_HUGEPAGE);
 #endif
-    if (old_bytes)
-        memcpy(q, p, old_bytes);
-    if (zero)
-        memset((char *)q + old_bytes, 0, new_bytes - old_bytes);
-    free(p);
     return q;
+}
+
+/* Moves the array p of old_bytes to one of new_bytes (the excess zeroed
+ * when `zero`); NULL when memory runs out (p kept).  The model's arrays are
+ * read at random: they start on a cache line, and from 2 MiB on they are
+ * mappings asked for huge pages (a TLB miss and a page fault less per 2 MiB)
+ * that grow with mremap, so growing copies nothing and the new pages come
+ * zeroed from the kernel. */
+void *_sim_grow(void *p, size_t old_bytes, size_t new_bytes, int zero)
+{
+    struct array_hdr *h = p ? (struct array_hdr *)((char *)p - ARRAY_HDR) : NULL;
+    size_t need = new_bytes + ARRAY_HDR;
+    char *q;
+    if (need < HUGE_PAGE) {
+        void *m;
+        if (posix_memalign(&m, 64, need) != 0)
+            return NULL;
+        q = m;
+        if (p)
+            memcpy(q + ARRAY_HDR, p, old_bytes);
+        if (zero)
+            memset(q + ARRAY_HDR + old_bytes, 0, new_bytes - old_bytes);
+        ((struct array_hdr *)q)->mapped = 0;
+        free(h);
+    } else {
+        size_t len = (need + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+        if (h && h->mapped) {
+            size_t had = h->len;
+            q = mremap(h, had, len, MREMAP_MAYMOVE);
+            if (q == MAP_FAILED)
+                return NULL;
+#ifdef MADV_HUGEPAGE
+            madvise(q, len, MADV_HUGEPAGE);
+#endif
+            /* bytes past old_bytes in the old mapping were never written */
+        } else {
+            q = map_huge(len);
+            if (!q)
+                return NULL;
+            if (h)
+                memcpy(q + ARRAY_HDR, p, old_bytes);
+            free(h);
+        }
+        ((struct array_hdr *)q)->mapped = 1;
+        need = len;
+    }
+    ((struct array_hdr *)q)->len = need;
+    return q + ARRAY_HDR;
+}
+
+/* Frees an array of _sim_grow. */
+void _sim_free(void *p)
+{
+    if (!p)
+        return;
+    struct array_hdr *h = (struct array_hdr *)((char *)p - ARRAY_HDR);
+    if (h->mapped)
+        munmap(h, h->len);
+    else
+        free(h);
 }
 
 /* ---- state ---- */
@@ -70,12 +124,12 @@ void sim_state_fini(struct sim_state *s)
 {
     if (s->policy && s->policy->fini)
         s->policy->fini(s);
-    free(s->t);
-    free(s->obj_tile);
-    free(s->obj_addr);
-    free(s->obj_req);
-    free(s->obj_cls);
-    free(s->obj_live);
+    _sim_free(s->t);
+    _sim_free(s->obj_tile);
+    _sim_free(s->obj_addr);
+    _sim_free(s->obj_req);
+    _sim_free(s->obj_cls);
+    _sim_free(s->obj_live);
     memset(s, 0, sizeof *s);
 }
 

@@ -85,8 +85,8 @@ int _sim_mt_init(struct sim_mtree *mt)
 void _sim_mt_fini(struct sim_mtree *mt)
 {
     for (unsigned i = 0; i < SIM_MT_LEVELS; i++)
-        free(mt->lv[i]);
-    free(mt->tile);
+        _sim_free(mt->lv[i]);
+    _sim_free(mt->tile);
     memset(mt, 0, sizeof *mt);
 }
 

@@ -190,6 +190,7 @@ struct sim_state {
 
 /* ---- heap.c: state, tiles, the generic fit engine ---- */
 void *_sim_grow(void *p, size_t old_bytes, size_t new_bytes, int zero);
+void _sim_free(void *p);
 int sim_state_init(struct sim_state *s, const struct sim_policy *p,
                    const struct sim_config *cfg);
 void sim_state_fini(struct sim_state *s);
