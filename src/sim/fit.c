@@ -191,8 +191,9 @@ static void next_placed(struct sim_state *s, uint64_t end)
 
 /* Stamp positions: filing takes the next stamp, so position order is filing
  * order (a FIFO list's order, a LIFO list's reversed).  When the stamps run
- * out of room and at most half of them are in use, the live ones are
- * renumbered in order (compaction), else the room doubles. */
+ * out of room and at most a quarter of them are in use, the live ones are
+ * renumbered in order (compaction: a write to each live tile, so it is kept
+ * rare), else the room doubles. */
 static void stamp_renum(void *ctx, uint32_t t, uint64_t pos)
 {
     struct sim_state *s = ctx;
@@ -202,7 +203,7 @@ static void stamp_renum(void *ctx, uint32_t t, uint64_t pos)
 static void stamp_insert(struct sim_state *s, uint32_t t)
 {
     if (s->stamp_next == s->mt.cap) {
-        if (s->mt_filed <= s->mt.cap / 2)
+        if (s->mt_filed <= s->mt.cap / 4)
             s->stamp_next = _sim_mt_compact(&s->mt, s->stamp_next, stamp_renum, s);
         else if (mt_room(s, s->stamp_next) < 0)
             return;
