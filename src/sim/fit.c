@@ -140,9 +140,14 @@ static void addr_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uin
         _sim_tree_fix(s, t, SIM_BY_ADDR);
         return;
     }
-    if (old_addr >> s->mt_shift != s->t[t].addr >> s->mt_shift)
-        _sim_mt_set(&s->mt, old_addr >> s->mt_shift, 0, 0);
-    addr_insert(s, t);
+    uint64_t from = old_addr >> s->mt_shift, to = s->t[t].addr >> s->mt_shift;
+    if (from == to || to >= SIM_MT_ADDR_LIMIT) {
+        if (from != to)
+            _sim_mt_set(&s->mt, from, 0, 0);
+        addr_insert(s, t);
+    } else if (mt_room(s, to) == 0) {
+        _sim_mt_move(&s->mt, from, to, mt_value(s, s->t[t].size), t);
+    }
 }
 
 /* The tile at position pos, or 0 for SIM_MT_NONE. */

@@ -126,46 +126,51 @@ int _sim_mt_reserve(struct sim_mtree *mt, uint64_t pos)
     return 0;
 }
 
-/* The maximum of group g with entry k replaced by v, read before any store
- * to the group (a wide load of a just-stored entry would stall). */
-static inline uint32_t max_except(const uint32_t *g, unsigned k, uint32_t v)
+/* The maximum of group g with entry ka replaced by va and entry kb by vb
+ * (ka may equal kb), read before any store to the group: a wide load of a
+ * just-stored entry would stall on store forwarding. */
+static inline uint32_t max_with(const uint32_t *g, unsigned ka, uint32_t va, unsigned kb,
+                                uint32_t vb)
 {
 #if defined(__SSE2__)
     /* values are below 2^31: signed compares order them */
-    __m128i m = _mm_set1_epi32((int)v), key = _mm_set1_epi32((int)k);
-    __m128i lane = _mm_setr_epi32(0, 1, 2, 3), four = _mm_set1_epi32(4);
+    __m128i m = _mm_setzero_si128(), lane = _mm_setr_epi32(0, 1, 2, 3);
+    __m128i a = _mm_set1_epi32((int)ka), b = _mm_set1_epi32((int)kb);
+    __m128i av = _mm_set1_epi32((int)va), bv = _mm_set1_epi32((int)vb);
     for (int q = 0; q < 4; q++) {
         __m128i x = _mm_loadu_si128((const __m128i *)(g + 4 * q));
-        x = _mm_andnot_si128(_mm_cmpeq_epi32(lane, key), x);
+        __m128i e = _mm_cmpeq_epi32(lane, a);
+        x = _mm_or_si128(_mm_and_si128(e, av), _mm_andnot_si128(e, x));
+        e = _mm_cmpeq_epi32(lane, b);
+        x = _mm_or_si128(_mm_and_si128(e, bv), _mm_andnot_si128(e, x));
         __m128i gt = _mm_cmpgt_epi32(x, m);
         m = _mm_or_si128(_mm_and_si128(gt, x), _mm_andnot_si128(gt, m));
-        lane = _mm_add_epi32(lane, four);
+        lane = _mm_add_epi32(lane, _mm_set1_epi32(4));
     }
-    __m128i h = _mm_shuffle_epi32(m, _MM_SHUFFLE(1, 0, 3, 2));
-    __m128i gt = _mm_cmpgt_epi32(h, m);
-    m = _mm_or_si128(_mm_and_si128(gt, h), _mm_andnot_si128(gt, m));
-    h = _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1));
-    gt = _mm_cmpgt_epi32(h, m);
-    m = _mm_or_si128(_mm_and_si128(gt, h), _mm_andnot_si128(gt, m));
+    for (int sh = 0; sh < 2; sh++) {
+        __m128i h = sh ? _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1))
+                       : _mm_shuffle_epi32(m, _MM_SHUFFLE(1, 0, 3, 2));
+        __m128i gt = _mm_cmpgt_epi32(h, m);
+        m = _mm_or_si128(_mm_and_si128(gt, h), _mm_andnot_si128(gt, m));
+    }
     return (uint32_t)_mm_cvtsi128_si32(m);
 #else
-    uint32_t m = v;
+    uint32_t m = 0;
     for (unsigned j = 0; j < 16; j++) {
-        uint32_t x = j == k ? 0 : g[j];
+        uint32_t x = j == kb ? vb : j == ka ? va : g[j];
         m = x > m ? x : m;
     }
     return m;
 #endif
 }
 
-/* Sets position pos (below cap) to value v and tile t and brings the maxima
- * above it up to date, stopping as soon as one does not change: a raised
- * entry raises its parent only past the parent's value, a lowered one
- * lowers it only if it was the group's maximum. */
-void _sim_mt_set(struct sim_mtree *mt, uint64_t pos, uint32_t v, uint32_t t)
+/* Sets entry pos of level i to v and brings the maxima above it up to
+ * date, stopping as soon as one does not change: a raised entry raises its
+ * parent only past the parent's value, a lowered one lowers it only if it
+ * was the group's maximum. */
+static void update(struct sim_mtree *mt, unsigned i, uint64_t pos, uint32_t v)
 {
-    mt->tile[pos] = t;
-    for (unsigned i = 0;; i++) {
+    for (;; i++) {
         uint32_t *g = mt->lv[i] + (pos & ~(uint64_t)15);
         unsigned k = (unsigned)(pos & 15);
         uint32_t old = g[k];
@@ -183,7 +188,7 @@ void _sim_mt_set(struct sim_mtree *mt, uint64_t pos, uint32_t v, uint32_t t)
             g[k] = v;
             return;
         } else {
-            m = max_except(g, k, v);
+            m = max_with(g, k, v, k, v);
         }
         g[k] = v;
         if (m == p)
@@ -191,6 +196,33 @@ void _sim_mt_set(struct sim_mtree *mt, uint64_t pos, uint32_t v, uint32_t t)
         pos >>= 4;
         v = m;
     }
+}
+
+/* Sets position pos (below cap) to value v and tile t. */
+void _sim_mt_set(struct sim_mtree *mt, uint64_t pos, uint32_t v, uint32_t t)
+{
+    mt->tile[pos] = t;
+    update(mt, 0, pos, v);
+}
+
+/* Moves the entry at position `from` to the empty position `to` (below
+ * cap) with value v and tile t.  Within one group (a block cut from the
+ * front of a free block moves a few granules) the maxima above are brought
+ * up to date once. */
+void _sim_mt_move(struct sim_mtree *mt, uint64_t from, uint64_t to, uint32_t v, uint32_t t)
+{
+    if ((from ^ to) >> 4 || mt->nlv == 1) {
+        _sim_mt_set(mt, from, 0, 0);
+        _sim_mt_set(mt, to, v, t);
+        return;
+    }
+    uint32_t *g = mt->lv[0] + (to & ~(uint64_t)15);
+    uint32_t m = max_with(g, (unsigned)(from & 15), 0, (unsigned)(to & 15), v);
+    g[from & 15] = 0;
+    g[to & 15] = v;
+    mt->tile[from] = 0;
+    mt->tile[to] = t;
+    update(mt, 1, to >> 4, m);
 }
 
 /* From entry k of level i (value >= n), down to the leftmost position
