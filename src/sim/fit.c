@@ -1,13 +1,12 @@
 /* fit.c: the free indexes of the fit policies.  All of them run on the
  * engine of heap.c (split, immediate coalescing, growth at the top):
  *
- *   ff-lifo   first fit over a list, freed blocks at the front
- *   ff-fifo   first fit over a FIFO list (freed blocks at the back), kept as
- *             a tree ordered by filing stamp with subtree maxima, O(log n)
- *   ff-addr   first fit in address order: a tree with subtree maxima, O(log n)
+ *   ff-lifo   first fit over a LIFO list (freed blocks at the front)
+ *   ff-fifo   first fit over a FIFO list (freed blocks at the back)
+ *   ff-addr   first fit in address order
  *   next-fit  address-ordered first fit that starts where the last one ended
- *   best-fit  smallest block that fits, lowest address among equals: a tree
- *             ordered by (size, address), O(log n)
+ *   best-fit  smallest block that fits, lowest address among equals
+ *             (bestfit.c: exact-size bins, a treap for large blocks)
  *   seg-fit   segregated fits: one list per size class, first fit in the
  *             request's class, else the head of the next non-empty class
  *
@@ -17,18 +16,20 @@
  * re-file it by its new size): the heap extended under the top block, a
  * realloc's tail given back to the free block after it.  Only a free()
  * that merges with free neighbours files the merged block anew in the LIFO
- * and FIFO orders, like any freed block (refile_merged); the address trees
+ * and FIFO orders, like any freed block (refile_merged); the address orders
  * keep the neighbour's place.
  *
- * The FIFO order is a stamp tree: filing a block gives it the next value of a
- * counter, so in stamp order the blocks stand exactly as in a FIFO list (a
- * block that keeps its place keeps its stamp), and first fit is the leftmost
- * node whose subtree maximum fits.  (A plain list costs a walk past all the
- * old small blocks filed before the first that fits: linear per search.)
- * The LIFO list stays a list: its first fit is usually near the front.  It
- * keeps an upper bound of its largest block, lowered to the exact maximum
- * whenever a search walks the whole list in vain, so a request that cannot
- * fit costs nothing.
+ * The four first fits search one max tree (mtree.c), O(log16 n) cache
+ * lines, never a walk of the free blocks.  Its positions are address
+ * granules for ff-addr and next-fit (first fit: the leftmost that fits;
+ * next fit: the leftmost at or after the rover, else from the start), and
+ * filing stamps for the lists: filing a block gives it the next value of a
+ * counter, so in stamp order the blocks stand exactly as in a FIFO list and
+ * in reverse as in a LIFO list (a block that keeps its place keeps its
+ * stamp).  FIFO first fit is the leftmost stamp whose block fits, LIFO
+ * first fit (the first block from the list's head that fits) the rightmost.
+ * (A LIFO or FIFO list walk passes every block filed after, or before, the
+ * first that fits: linear per search, 0.1 M events/s on a python3 trace.)
  */
 #include "config.h"
 
