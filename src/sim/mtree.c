@@ -41,13 +41,13 @@ static inline unsigned group_mask(const uint32_t *g, uint32_t n)
 {
 #if defined(__SSE2__)
     __m128i lim = _mm_set1_epi32((int)(n - 1));
-    unsigned m = 0;
-    for (int k = 0; k < 4; k++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(g + 4 * k));
-        __m128i c = _mm_cmpgt_epi32(v, lim);
-        m |= (unsigned)_mm_movemask_ps(_mm_castsi128_ps(c)) << (4 * k);
-    }
-    return m;
+    const __m128i *v = (const __m128i *)g;
+    __m128i c0 = _mm_cmpgt_epi32(_mm_loadu_si128(v), lim);
+    __m128i c1 = _mm_cmpgt_epi32(_mm_loadu_si128(v + 1), lim);
+    __m128i c2 = _mm_cmpgt_epi32(_mm_loadu_si128(v + 2), lim);
+    __m128i c3 = _mm_cmpgt_epi32(_mm_loadu_si128(v + 3), lim);
+    __m128i b = _mm_packs_epi16(_mm_packs_epi32(c0, c1), _mm_packs_epi32(c2, c3));
+    return (unsigned)_mm_movemask_epi8(b);
 #else
     unsigned m = 0;
     for (unsigned k = 0; k < 16; k++)
@@ -126,38 +126,43 @@ int _sim_mt_reserve(struct sim_mtree *mt, uint64_t pos)
     return 0;
 }
 
-/* The maximum of group g with entry ka replaced by va and entry kb by vb
- * (ka may equal kb), read before any store to the group: a wide load of a
+#if defined(__SSE2__)
+static inline __m128i vmax(__m128i a, __m128i b)
+{
+    __m128i gt = _mm_cmpgt_epi32(a, b);
+    return _mm_or_si128(_mm_and_si128(gt, a), _mm_andnot_si128(gt, b));
+}
+
+static const int32_t lane_ids[16] __attribute__((aligned(16))) = {
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+
+/* Entries q*4 .. q*4+3 of group g, with entries a and b (splatted) zeroed. */
+static inline __m128i quad_without(const uint32_t *g, int q, __m128i a, __m128i b)
+{
+    __m128i lane = _mm_load_si128((const __m128i *)(lane_ids + 4 * q));
+    __m128i drop = _mm_or_si128(_mm_cmpeq_epi32(lane, a), _mm_cmpeq_epi32(lane, b));
+    return _mm_andnot_si128(drop, _mm_loadu_si128((const __m128i *)(g + 4 * q)));
+}
+#endif
+
+/* The maximum of w and of group g without its entries ka and kb (ka may
+ * equal kb), read before any store to the group: a wide load of a
  * just-stored entry would stall on store forwarding. */
-static inline uint32_t max_with(const uint32_t *g, unsigned ka, uint32_t va, unsigned kb,
-                                uint32_t vb)
+static inline uint32_t max_without(const uint32_t *g, unsigned ka, unsigned kb, uint32_t w)
 {
 #if defined(__SSE2__)
     /* values are below 2^31: signed compares order them */
-    __m128i m = _mm_setzero_si128(), lane = _mm_setr_epi32(0, 1, 2, 3);
     __m128i a = _mm_set1_epi32((int)ka), b = _mm_set1_epi32((int)kb);
-    __m128i av = _mm_set1_epi32((int)va), bv = _mm_set1_epi32((int)vb);
-    for (int q = 0; q < 4; q++) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(g + 4 * q));
-        __m128i e = _mm_cmpeq_epi32(lane, a);
-        x = _mm_or_si128(_mm_and_si128(e, av), _mm_andnot_si128(e, x));
-        e = _mm_cmpeq_epi32(lane, b);
-        x = _mm_or_si128(_mm_and_si128(e, bv), _mm_andnot_si128(e, x));
-        __m128i gt = _mm_cmpgt_epi32(x, m);
-        m = _mm_or_si128(_mm_and_si128(gt, x), _mm_andnot_si128(gt, m));
-        lane = _mm_add_epi32(lane, _mm_set1_epi32(4));
-    }
-    for (int sh = 0; sh < 2; sh++) {
-        __m128i h = sh ? _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1))
-                       : _mm_shuffle_epi32(m, _MM_SHUFFLE(1, 0, 3, 2));
-        __m128i gt = _mm_cmpgt_epi32(h, m);
-        m = _mm_or_si128(_mm_and_si128(gt, h), _mm_andnot_si128(gt, m));
-    }
-    return (uint32_t)_mm_cvtsi128_si32(m);
+    __m128i m = vmax(vmax(quad_without(g, 0, a, b), quad_without(g, 1, a, b)),
+                     vmax(quad_without(g, 2, a, b), quad_without(g, 3, a, b)));
+    m = vmax(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(1, 0, 3, 2)));
+    m = vmax(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));
+    uint32_t r = (uint32_t)_mm_cvtsi128_si32(m);
+    return r > w ? r : w;
 #else
-    uint32_t m = 0;
+    uint32_t m = w;
     for (unsigned j = 0; j < 16; j++) {
-        uint32_t x = j == kb ? vb : j == ka ? va : g[j];
+        uint32_t x = j == ka || j == kb ? 0 : g[j];
         m = x > m ? x : m;
     }
     return m;
@@ -188,7 +193,7 @@ static void update(struct sim_mtree *mt, unsigned i, uint64_t pos, uint32_t v)
             g[k] = v;
             return;
         } else {
-            m = max_with(g, k, v, k, v);
+            m = max_without(g, k, k, v);
         }
         g[k] = v;
         if (m == p)
@@ -217,7 +222,7 @@ void _sim_mt_move(struct sim_mtree *mt, uint64_t from, uint64_t to, uint32_t v, 
         return;
     }
     uint32_t *g = mt->lv[0] + (to & ~(uint64_t)15);
-    uint32_t m = max_with(g, (unsigned)(from & 15), 0, (unsigned)(to & 15), v);
+    uint32_t m = max_without(g, (unsigned)(from & 15), (unsigned)(to & 15), v);
     g[from & 15] = 0;
     g[to & 15] = v;
     mt->tile[from] = 0;
