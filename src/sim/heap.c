@@ -266,7 +266,7 @@ void _sim_grow_to(struct sim_state *s, uint64_t top)
 }
 
 /* Bytes of the block that holds `size` requested bytes. */
-uint64_t _sim_block_size(const struct sim_state *s, uint64_t size)
+static inline uint64_t block_size(const struct sim_state *s, uint64_t size)
 {
     uint64_t b = round_up(s->cfg.header + size, s->cfg.align);
     return b < s->min_block ? s->min_block : b;
@@ -328,7 +328,7 @@ static int place(struct sim_state *s, uint32_t t, uint32_t id, uint64_t size, ui
     const struct sim_index *ix = s->policy->index;
     uint64_t addr = s->t[t].addr, tsize = s->t[t].size, end_t = addr + tsize;
     uint64_t start = round_up(addr, align);
-    uint64_t end = start + _sim_block_size(s, size);
+    uint64_t end = start + block_size(s, size);
     uint32_t a;                 /* the allocated tile */
     if (start - addr >= s->min_block) {
         a = _sim_tile_new(s, start, end_t - start);
@@ -368,7 +368,7 @@ int _sim_fit_alloc(struct sim_state *s, uint32_t id, uint64_t size, uint64_t ali
     if (_sim_objs_reserve(s, id) < 0)
         return -1;
     uint64_t a = align > s->cfg.align ? align : s->cfg.align;
-    uint64_t need = _sim_block_size(s, size) + (a > s->cfg.align ? a : 0);
+    uint64_t need = block_size(s, size) + (a > s->cfg.align ? a : 0);
     uint32_t t = s->policy->index->find(s, need);
     if (!t)
         t = extend(s, need);
@@ -459,7 +459,7 @@ int _sim_fit_resize(struct sim_state *s, uint32_t id, uint64_t size)
 {
     uint32_t t = s->obj_tile[id];
     uint64_t start = s->obj_addr[id] - s->cfg.header;
-    uint64_t end = start + _sim_block_size(s, size);
+    uint64_t end = start + block_size(s, size);
     struct sim_tile *x = &s->t[t];
     if (end <= x->addr + x->size) {
         s->obj_req[id] = size;

@@ -201,7 +201,6 @@ void _sim_tile_link_after(struct sim_state *s, uint32_t at, uint32_t t);
 void _sim_tile_link_before(struct sim_state *s, uint32_t at, uint32_t t);
 void _sim_tile_unlink(struct sim_state *s, uint32_t t);
 void _sim_grow_to(struct sim_state *s, uint64_t top);
-uint64_t _sim_block_size(const struct sim_state *s, uint64_t size);
 int _sim_fit_alloc(struct sim_state *s, uint32_t id, uint64_t size, uint64_t align);
 void _sim_fit_release(struct sim_state *s, uint32_t id);
 int _sim_fit_resize(struct sim_state *s, uint32_t id, uint64_t size);
