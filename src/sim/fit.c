@@ -142,9 +142,10 @@ static void addr_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uin
         return;
     }
     uint64_t from = old_addr >> s->mt_shift, to = s->t[t].addr >> s->mt_shift;
-    if (from == to || to >= SIM_MT_ADDR_LIMIT) {
-        if (from != to)
-            _sim_mt_set(&s->mt, from, 0, 0);
+    if (from == to) {
+        _sim_mt_revalue(&s->mt, to, mt_value(s, s->t[t].size));
+    } else if (to >= SIM_MT_ADDR_LIMIT) {
+        _sim_mt_set(&s->mt, from, 0, 0);
         addr_insert(s, t);
     } else if (mt_room(s, to) == 0) {
         _sim_mt_move(&s->mt, from, to, mt_value(s, s->t[t].size), t);
@@ -229,7 +230,7 @@ static void stamp_remove(struct sim_state *s, uint32_t t)
 static void stamp_resized(struct sim_state *s, uint32_t t, uint64_t old_addr,
                           uint64_t old_size)
 {
-    _sim_mt_set(&s->mt, s->t[t].stamp, mt_value(s, s->t[t].size), t);
+    _sim_mt_revalue(&s->mt, s->t[t].stamp, mt_value(s, s->t[t].size));
 }
 
 /* The earliest-filed block that fits: FIFO first fit. */

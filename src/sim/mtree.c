@@ -56,6 +56,7 @@ static inline unsigned group_mask(const uint32_t *g, uint32_t n)
 #endif
 }
 
+/* The largest entry of group g (building a level anew: not a hot path). */
 static inline uint32_t group_max(const uint32_t *g)
 {
     uint32_t m = 0;
@@ -203,10 +204,19 @@ static void update(struct sim_mtree *mt, unsigned i, uint64_t pos, uint32_t v)
     }
 }
 
-/* Sets position pos (below cap) to value v and tile t. */
+/* Sets position pos (below cap) to value v and tile t.  An emptied
+ * position (v = 0) keeps its old tile, which nothing reads: one store less
+ * to a line the operation does not otherwise touch. */
 void _sim_mt_set(struct sim_mtree *mt, uint64_t pos, uint32_t v, uint32_t t)
 {
-    mt->tile[pos] = t;
+    if (v)
+        mt->tile[pos] = t;
+    update(mt, 0, pos, v);
+}
+
+/* Sets the value of occupied position pos, its tile unchanged. */
+void _sim_mt_revalue(struct sim_mtree *mt, uint64_t pos, uint32_t v)
+{
     update(mt, 0, pos, v);
 }
 
@@ -225,7 +235,6 @@ void _sim_mt_move(struct sim_mtree *mt, uint64_t from, uint64_t to, uint32_t v, 
     uint32_t m = max_without(g, (unsigned)(from & 15), (unsigned)(to & 15), v);
     g[from & 15] = 0;
     g[to & 15] = v;
-    mt->tile[from] = 0;
     mt->tile[to] = t;
     update(mt, 1, to >> 4, m);
 }

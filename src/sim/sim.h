@@ -226,6 +226,7 @@ int _sim_mt_init(struct sim_mtree *mt);
 void _sim_mt_fini(struct sim_mtree *mt);
 int _sim_mt_reserve(struct sim_mtree *mt, uint64_t pos);
 void _sim_mt_set(struct sim_mtree *mt, uint64_t pos, uint32_t v, uint32_t t);
+void _sim_mt_revalue(struct sim_mtree *mt, uint64_t pos, uint32_t v);
 void _sim_mt_move(struct sim_mtree *mt, uint64_t from, uint64_t to, uint32_t v, uint32_t t);
 uint64_t _sim_mt_first_from(const struct sim_mtree *mt, uint64_t p, uint32_t n);
 uint64_t _sim_mt_first(const struct sim_mtree *mt, uint32_t n);
