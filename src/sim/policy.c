@@ -73,8 +73,10 @@ static inline void measure(struct sim_state *s)
         m->live_max = live;
         m->heap_at_live_max = heap;
     }
-    m->heap_sum += (double)heap;
-    m->live_sum += (double)live;
+    /* both are below 2^63: the signed conversion is one instruction and
+     * gives the same double as the unsigned one */
+    m->heap_sum += (double)(int64_t)heap;
+    m->live_sum += (double)(int64_t)live;
     if (m->ops == m->next_sample)
         sample(m, heap, live);
 }

@@ -99,8 +99,9 @@ struct sim_policy {
 };
 
 /* A max tree over positions (mtree.c): lv[0][p] is the value at position p
- * (0 = empty) and tile[p] the tile there; lv[i + 1][j] is the maximum of
- * lv[i][16 j .. 16 j + 15]; the top level lv[nlv - 1] is one group of 16. */
+ * (0 = empty) and tile[p] the tile there (stale when empty); lv[i + 1][j]
+ * is the maximum of lv[i][16 j .. 16 j + 15]; the top level lv[nlv - 1] is
+ * one group of 16. */
 #define SIM_MT_LEVELS 16        /* 16^16 positions: more than any heap */
 #define SIM_MT_VMAX 0x7fffffffu /* values saturate here (signed SIMD compares) */
 #define SIM_MT_NONE UINT64_MAX  /* no position found */
