@@ -40,6 +40,28 @@ static void *map_huge(size_t len)
     return q;
 }
 
+/* Grows mapping h of `had` bytes to `len`: in place or moved by the kernel
+ * where there is mremap, else copied into a new mapping. */
+static void *remap(struct array_hdr *h, size_t had, size_t len)
+{
+#ifdef MREMAP_MAYMOVE
+    void *q = mremap(h, had, len, MREMAP_MAYMOVE);
+    if (q == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(q, len, MADV_HUGEPAGE);
+#endif
+    return q;
+#else
+    void *q = map_huge(len);
+    if (q) {
+        memcpy(q, h, had);
+        munmap(h, had);
+    }
+    return q;
+#endif
+}
+
 /* Moves the array p of old_bytes to one of new_bytes (the excess zeroed
  * when `zero`); NULL when memory runs out (p kept).  The model's arrays are
  * read at random: they start on a cache line, and from 2 MiB on they are
@@ -65,13 +87,9 @@ void *_sim_grow(void *p, size_t old_bytes, size_t new_bytes, int zero)
     } else {
         size_t len = (need + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
         if (h && h->mapped) {
-            size_t had = h->len;
-            q = mremap(h, had, len, MREMAP_MAYMOVE);
-            if (q == MAP_FAILED)
+            q = remap(h, h->len, len);
+            if (!q)
                 return NULL;
-#ifdef MADV_HUGEPAGE
-            madvise(q, len, MADV_HUGEPAGE);
-#endif
             /* bytes past old_bytes in the old mapping were never written */
         } else {
             q = map_huge(len);
