@@ -1,13 +1,12 @@
 /* fit.c: the free indexes of the fit policies.  All of them run on the
  * engine of heap.c (split, immediate coalescing, growth at the top):
  *
- *   ff-lifo   first fit over a list, freed blocks at the front
- *   ff-fifo   first fit over a FIFO list (freed blocks at the back), kept as
- *             a tree ordered by filing stamp with subtree maxima, O(log n)
- *   ff-addr   first fit in address order: a tree with subtree maxima, O(log n)
+ *   ff-lifo   first fit over a LIFO list (freed blocks at the front)
+ *   ff-fifo   first fit over a FIFO list (freed blocks at the back)
+ *   ff-addr   first fit in address order
  *   next-fit  address-ordered first fit that starts where the last one ended
- *   best-fit  smallest block that fits, lowest address among equals: a tree
- *             ordered by (size, address), O(log n)
+ *   best-fit  smallest block that fits, lowest address among equals
+ *             (bestfit.c: exact-size bins, a treap for large blocks)
  *   seg-fit   segregated fits: one list per size class, first fit in the
  *             request's class, else the head of the next non-empty class
  *
@@ -17,18 +16,20 @@
  * re-file it by its new size): the heap extended under the top block, a
  * realloc's tail given back to the free block after it.  Only a free()
  * that merges with free neighbours files the merged block anew in the LIFO
- * and FIFO orders, like any freed block (refile_merged); the address trees
+ * and FIFO orders, like any freed block (refile_merged); the address orders
  * keep the neighbour's place.
  *
- * The FIFO order is a stamp tree: filing a block gives it the next value of a
- * counter, so in stamp order the blocks stand exactly as in a FIFO list (a
- * block that keeps its place keeps its stamp), and first fit is the leftmost
- * node whose subtree maximum fits.  (A plain list costs a walk past all the
- * old small blocks filed before the first that fits: linear per search.)
- * The LIFO list stays a list: its first fit is usually near the front.  It
- * keeps an upper bound of its largest block, lowered to the exact maximum
- * whenever a search walks the whole list in vain, so a request that cannot
- * fit costs nothing.
+ * The four first fits search one max tree (mtree.c), O(log16 n) cache
+ * lines, never a walk of the free blocks.  Its positions are address
+ * granules for ff-addr and next-fit (first fit: the leftmost that fits;
+ * next fit: the leftmost at or after the rover, else from the start), and
+ * filing stamps for the lists: filing a block gives it the next value of a
+ * counter, so in stamp order the blocks stand exactly as in a FIFO list and
+ * in reverse as in a LIFO list (a block that keeps its place keeps its
+ * stamp).  FIFO first fit is the leftmost stamp whose block fits, LIFO
+ * first fit (the first block from the list's head that fits) the rightmost.
+ * (A LIFO or FIFO list walk passes every block filed after, or before, the
+ * first that fits: linear per search, 0.1 M events/s on a python3 trace.)
  */
 #include "config.h"
 
@@ -59,107 +60,135 @@ uint64_t sim_class_size(uint32_t c)
     return (uint64_t)(5 + (c - 4) % 4) << (lg - 2);
 }
 
-/* ---- the LIFO list ---- */
+/* ---- first fits on the max tree ---- */
 
-static void list_unlink(struct sim_state *s, uint32_t t)
+/* The max tree value of a block of `size` bytes: its size in alignment
+ * units (sizes are whole units), saturated. */
+static inline uint32_t mt_value(const struct sim_state *s, uint64_t size)
 {
-    struct sim_tile *T = s->t;
-    uint32_t p = T[t].l, n = T[t].r;
-    if (p)
-        T[p].r = n;
-    else
-        s->head = n;
-    if (n)
-        T[n].l = p;
-    else
-        s->tail = p;
-    T[t].l = T[t].r = 0;
+    uint64_t v = size >> s->v_shift;
+    return v < SIM_MT_VMAX ? (uint32_t)v : SIM_MT_VMAX;
 }
 
-static void lifo_insert(struct sim_state *s, uint32_t t)
+/* Makes position pos exist; on failure the model stops with an error. */
+static int mt_room(struct sim_state *s, uint64_t pos)
 {
-    struct sim_tile *T = s->t;
-    T[t].l = 0;
-    T[t].r = s->head;
-    if (s->head)
-        T[s->head].l = t;
-    else
-        s->tail = t;
-    s->head = t;
-    if (T[t].size > s->max_ub)
-        s->max_ub = T[t].size;
-}
-
-/* First block of the list that fits; a vain walk lowers max_ub to the truth. */
-static uint32_t list_find(struct sim_state *s, uint64_t need)
-{
-    if (need > s->max_ub)
+    if (pos < s->mt.cap)
         return 0;
+    if (_sim_mt_reserve(&s->mt, pos) == 0)
+        return 0;
+    s->error = "out of memory for the free index";
+    return -1;
+}
+
+/* Requests of 2^31 alignment units or more (32 GiB at 16 bytes) are beyond
+ * the tree's values: the fitting tile is found by walking every tile.
+ * order: 0 lowest address at or above `from`, 1 earliest stamp, 2 latest. */
+static uint32_t walk_find(const struct sim_state *s, uint64_t need, int order, uint64_t from)
+{
     const struct sim_tile *T = s->t;
-    uint64_t seen = 0;
-    for (uint32_t t = s->head; t; t = T[t].r) {
-        if (T[t].size >= need)
-            return t;
-        if (T[t].size > seen)
-            seen = T[t].size;
+    uint32_t best = 0;
+    for (uint32_t t = s->last; t; t = T[t].prev) {
+        if (!T[t].free || T[t].size < need || (order == 0 && T[t].addr < from))
+            continue;
+        if (!best || (order == 0 && T[t].addr < T[best].addr) ||
+            (order == 1 && T[t].stamp < T[best].stamp) ||
+            (order == 2 && T[t].stamp > T[best].stamp))
+            best = t;
     }
-    s->max_ub = seen;
-    return 0;
+    return best;
 }
 
-/* A block that keeps its place in the list: only the bound may rise. */
-static void list_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size)
+/* Address positions: a block starts at a multiple of the alignment and is
+ * at least min_block long, so no two blocks start in one granule of the
+ * largest power of two not above min_block.  A heap of more granules than
+ * SIM_MT_ADDR_LIMIT (512 MiB at 32-byte granules) would make the tree too
+ * big: its blocks move to the address treap of tree.c (mt_off), which gives
+ * the same answers more slowly. */
+static void addr_to_treap(struct sim_state *s)
 {
-    if (s->t[t].size > s->max_ub)
-        s->max_ub = s->t[t].size;
-}
-
-/* ---- trees ---- */
-
-/* Files t after every block filed so far (FIFO order = stamp order). */
-static void stamp_insert(struct sim_state *s, uint32_t t)
-{
-    s->t[t].stamp = s->stamp_next++;
-    _sim_tree_insert(s, t, SIM_BY_STAMP);
-}
-
-static void stamp_remove(struct sim_state *s, uint32_t t)
-{
-    _sim_tree_remove(s, t, SIM_BY_STAMP);
-}
-
-/* The earliest-filed block that fits: FIFO first fit. */
-static uint32_t fifo_find(struct sim_state *s, uint64_t need)
-{
-    return _sim_tree_first_fit(s, need);
-}
-
-/* A block that keeps its place (and stamp): only the maxima change. */
-static void stamp_resized(struct sim_state *s, uint32_t t, uint64_t old_addr,
-                          uint64_t old_size)
-{
-    _sim_tree_fix(s, t, SIM_BY_STAMP);
+    for (uint64_t p = 0; p < s->mt.cap; p++)
+        if (s->mt.lv[0][p])
+            _sim_tree_insert(s, s->mt.tile[p], SIM_BY_ADDR);
+    _sim_mt_fini(&s->mt);
+    s->mt_off = 1;
 }
 
 static void addr_insert(struct sim_state *s, uint32_t t)
 {
-    _sim_tree_insert(s, t, SIM_BY_ADDR);
+    uint64_t pos = s->t[t].addr >> s->mt_shift;
+    if (!s->mt_off && pos >= SIM_MT_ADDR_LIMIT)
+        addr_to_treap(s);
+    if (s->mt_off)
+        _sim_tree_insert(s, t, SIM_BY_ADDR);
+    else if (mt_room(s, pos) == 0)
+        _sim_mt_set(&s->mt, pos, mt_value(s, s->t[t].size), t);
 }
 
 static void addr_remove(struct sim_state *s, uint32_t t)
 {
-    _sim_tree_remove(s, t, SIM_BY_ADDR);
+    if (s->mt_off)
+        _sim_tree_remove(s, t, SIM_BY_ADDR);
+    else
+        _sim_mt_set(&s->mt, s->t[t].addr >> s->mt_shift, 0, 0);
 }
 
+/* A filed block changed range (crossing no other free block): move its
+ * entry if it changed granule, else update its value. */
+static void addr_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size)
+{
+    if (s->mt_off) {
+        _sim_tree_fix(s, t, SIM_BY_ADDR);
+        return;
+    }
+    uint64_t from = old_addr >> s->mt_shift, to = s->t[t].addr >> s->mt_shift;
+    if (from == to) {
+        _sim_mt_revalue(&s->mt, to, mt_value(s, s->t[t].size));
+    } else if (to >= SIM_MT_ADDR_LIMIT) {
+        _sim_mt_set(&s->mt, from, 0, 0);
+        addr_insert(s, t);
+    } else if (mt_room(s, to) == 0) {
+        _sim_mt_move(&s->mt, from, to, mt_value(s, s->t[t].size), t);
+    }
+}
+
+/* The tile at position pos, or 0 for SIM_MT_NONE. */
+static inline uint32_t mt_tile(const struct sim_state *s, uint64_t pos)
+{
+    return pos == SIM_MT_NONE ? 0 : s->mt.tile[pos];
+}
+
+/* Address-ordered first fit: the leftmost granule whose block fits. */
 static uint32_t addr_find(struct sim_state *s, uint64_t need)
 {
-    return _sim_tree_first_fit(s, need);
+    uint64_t n = need >> s->v_shift;
+    if (s->mt_off)
+        return _sim_tree_first_fit(s, need);
+    if (n >= SIM_MT_VMAX)
+        return walk_find(s, need, 0, 0);
+    return mt_tile(s, _sim_mt_first(&s->mt, (uint32_t)n));
 }
 
+/* Next fit: the lowest block at or above the rover that fits, else first
+ * fit from the start.  The rover's own granule may hold a block that
+ * starts below it: then the search goes on after that granule. */
 static uint32_t next_find(struct sim_state *s, uint64_t need)
 {
-    uint32_t t = _sim_tree_next_fit(s, s->rover, need);
-    return t ? t : _sim_tree_first_fit(s, need);
+    uint64_t n = need >> s->v_shift;
+    if (s->mt_off) {
+        uint32_t t = _sim_tree_next_fit(s, s->rover, need);
+        return t ? t : _sim_tree_first_fit(s, need);
+    }
+    if (n >= SIM_MT_VMAX) {
+        uint32_t t = walk_find(s, need, 0, s->rover);
+        return t ? t : walk_find(s, need, 0, 0);
+    }
+    uint64_t p = _sim_mt_first_from(&s->mt, s->rover >> s->mt_shift, (uint32_t)n);
+    if (p != SIM_MT_NONE && s->t[s->mt.tile[p]].addr < s->rover)
+        p = _sim_mt_first_from(&s->mt, p + 1, (uint32_t)n);
+    if (p == SIM_MT_NONE)
+        p = _sim_mt_first(&s->mt, (uint32_t)n);
+    return mt_tile(s, p);
 }
 
 static void next_placed(struct sim_state *s, uint64_t end)
@@ -167,29 +196,87 @@ static void next_placed(struct sim_state *s, uint64_t end)
     s->rover = end;
 }
 
-static void addr_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size)
+/* Stamp positions: filing takes the next stamp, so position order is filing
+ * order (a FIFO list's order, a LIFO list's reversed).  When the stamps run
+ * out of room and at most a quarter of them are in use, the live ones are
+ * renumbered in order (compaction: a write to each live tile, so it is kept
+ * rare), else the room doubles. */
+static void stamp_renum(void *ctx, uint32_t t, uint64_t pos)
 {
-    _sim_tree_fix(s, t, SIM_BY_ADDR);
+    struct sim_state *s = ctx;
+    s->t[t].stamp = pos;
 }
 
-static void size_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size)
+static void stamp_insert(struct sim_state *s, uint32_t t)
 {
-    _sim_tree_rekey(s, t, old_addr, old_size);
+    if (s->stamp_next == s->mt.cap) {
+        if (s->mt_filed <= s->mt.cap / 4)
+            s->stamp_next = _sim_mt_compact(&s->mt, s->stamp_next, stamp_renum, s);
+        else if (mt_room(s, s->stamp_next) < 0)
+            return;
+    }
+    s->t[t].stamp = s->stamp_next++;
+    s->mt_filed++;
+    _sim_mt_set(&s->mt, s->t[t].stamp, mt_value(s, s->t[t].size), t);
 }
 
-static void size_insert(struct sim_state *s, uint32_t t)
+static void stamp_remove(struct sim_state *s, uint32_t t)
 {
-    _sim_tree_insert(s, t, SIM_BY_SIZE);
+    s->mt_filed--;
+    _sim_mt_set(&s->mt, s->t[t].stamp, 0, 0);
 }
 
-static void size_remove(struct sim_state *s, uint32_t t)
+/* A block that keeps its place (and stamp): only its value changes. */
+static void stamp_resized(struct sim_state *s, uint32_t t, uint64_t old_addr,
+                          uint64_t old_size)
 {
-    _sim_tree_remove(s, t, SIM_BY_SIZE);
+    _sim_mt_revalue(&s->mt, s->t[t].stamp, mt_value(s, s->t[t].size));
 }
 
-static uint32_t size_find(struct sim_state *s, uint64_t need)
+/* The earliest-filed block that fits: FIFO first fit. */
+static uint32_t fifo_find(struct sim_state *s, uint64_t need)
 {
-    return _sim_tree_best_fit(s, need);
+    uint64_t n = need >> s->v_shift;
+    if (n >= SIM_MT_VMAX)
+        return walk_find(s, need, 1, 0);
+    return mt_tile(s, _sim_mt_first(&s->mt, (uint32_t)n));
+}
+
+/* The latest-filed block that fits: exactly the first block that fits in
+ * a LIFO list, where the latest-filed block stands first. */
+static uint32_t lifo_find(struct sim_state *s, uint64_t need)
+{
+    uint64_t n = need >> s->v_shift;
+    if (n >= SIM_MT_VMAX)
+        return walk_find(s, need, 2, 0);
+    return mt_tile(s, _sim_mt_last(&s->mt, (uint32_t)n));
+}
+
+/* Verifies that the max tree holds exactly the free tiles, each at its
+ * position with its value, and its maxima. */
+static int mt_index_check(struct sim_state *s, int by_stamp, uint64_t *filed, char *why,
+                          size_t len)
+{
+    const struct sim_tile *T = s->t;
+    if (_sim_mt_check(&s->mt, filed, why, len) < 0)
+        return -1;
+    if (by_stamp && *filed != s->mt_filed) {
+        snprintf(why, len, "max tree: %" PRIu64 " stamps filed, %" PRIu64 " counted",
+                 *filed, s->mt_filed);
+        return -1;
+    }
+    for (uint32_t t = s->last; t; t = T[t].prev) {
+        if (!T[t].free)
+            continue;
+        uint64_t pos = by_stamp ? T[t].stamp : T[t].addr >> s->mt_shift;
+        if (pos >= s->mt.cap || (by_stamp && pos >= s->stamp_next) ||
+            s->mt.lv[0][pos] != mt_value(s, T[t].size) || s->mt.tile[pos] != t) {
+            snprintf(why, len, "max tree: free block %" PRIu64 " (%" PRIu64
+                     " bytes) not filed at its position", T[t].addr, T[t].size);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* ---- segregated lists ---- */
@@ -252,14 +339,14 @@ static uint32_t seg_find(struct sim_state *s, uint64_t need)
 
 /* ---- invariants of the indexes (--check) ---- */
 
-/* Counts the tiles a list reaches and checks its back links and its bound. */
-static int list_check(struct sim_state *s, uint32_t head, uint64_t *count, int bounded,
-                      char *why, size_t len)
+/* Counts the tiles a list reaches and checks its back links. */
+static int list_check(struct sim_state *s, uint32_t head, uint64_t *count, char *why,
+                      size_t len)
 {
     const struct sim_tile *T = s->t;
     uint32_t prev = 0;
     for (uint32_t t = head; t; prev = t, t = T[t].r) {
-        if (T[t].l != prev || !T[t].free || (bounded && T[t].size > s->max_ub)) {
+        if (T[t].l != prev || !T[t].free) {
             snprintf(why, len, "free list broken at block %" PRIu64, T[t].addr);
             return -1;
         }
@@ -271,29 +358,36 @@ static int list_check(struct sim_state *s, uint32_t head, uint64_t *count, int b
     return 0;
 }
 
+/* Verifies the segregated lists and their bitmap. */
+static int seg_check(struct sim_state *s, uint64_t *filed, char *why, size_t len)
+{
+    for (uint32_t c = 0; c < SIM_NCLASS; c++) {
+        uint64_t before = *filed;
+        if (list_check(s, s->cls_head[c], filed, why, len) < 0)
+            return -1;
+        int bit = (int)((s->bitmap[c / 64] >> (c % 64)) & 1);
+        if (bit != (*filed > before)) {
+            snprintf(why, len, "class bitmap wrong for class %u", c);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Verifies the policy's index and that it holds exactly the free tiles. */
 int _sim_index_check(struct sim_state *s, char *why, size_t len)
 {
     const struct sim_index *ix = s->policy->index;
     uint64_t filed = 0, free_tiles = 0;
-    int rc = 0;
-    if (ix->find == list_find) {
-        rc = list_check(s, s->head, &filed, 1, why, len);
-    } else if (ix->find == seg_find) {
-        for (uint32_t c = 0; c < SIM_NCLASS && rc == 0; c++) {
-            uint64_t before = filed;
-            rc = list_check(s, s->cls_head[c], &filed, 0, why, len);
-            int bit = (int)((s->bitmap[c / 64] >> (c % 64)) & 1);
-            if (rc == 0 && bit != (filed > before)) {
-                snprintf(why, len, "class bitmap wrong for class %u", c);
-                rc = -1;
-            }
-        }
-    } else {
-        int by = ix->find == size_find ? SIM_BY_SIZE
-                 : ix->find == fifo_find ? SIM_BY_STAMP : SIM_BY_ADDR;
-        rc = _sim_tree_check(s, by, &filed, why, len);
-    }
+    int rc;
+    if (ix->find == seg_find)
+        rc = seg_check(s, &filed, why, len);
+    else if (ix->find == _sim_bf_find)
+        rc = _sim_bf_check(s, &filed, why, len);
+    else if (s->mt_off)
+        rc = _sim_tree_check(s, SIM_BY_ADDR, &filed, why, len);
+    else
+        rc = mt_index_check(s, ix->insert == stamp_insert, &filed, why, len);
     if (rc < 0)
         return -1;
     for (uint32_t t = s->last; t; t = s->t[t].prev)
@@ -306,26 +400,46 @@ int _sim_index_check(struct sim_state *s, char *why, size_t len)
     return 0;
 }
 
+/* The fit policies' state beyond the tiles: the max tree.  Address
+ * positions are granules of the largest power of two <= min_block. */
+static int fit_init(struct sim_state *s)
+{
+    s->mt_shift = 63u - (unsigned)__builtin_clzll(s->min_block);
+    s->v_shift = (unsigned)__builtin_ctzll(s->cfg.align);
+    if (_sim_mt_init(&s->mt) < 0 || (s->policy->index->find == _sim_bf_find &&
+                                     _sim_bf_init(s) < 0)) {
+        s->error = "out of memory for the free index";
+        return -1;
+    }
+    return 0;
+}
+
+static void fit_fini(struct sim_state *s)
+{
+    _sim_mt_fini(&s->mt);
+    _sim_bf_fini(s);
+}
+
 /* ---- the policies ---- */
 
-static const struct sim_index lifo_index = {lifo_insert, list_unlink, list_find, NULL,
-                                            list_resized, 1};
+static const struct sim_index lifo_index = {stamp_insert, stamp_remove, lifo_find, NULL,
+                                            stamp_resized, 1};
 static const struct sim_index fifo_index = {stamp_insert, stamp_remove, fifo_find, NULL,
                                             stamp_resized, 1};
 static const struct sim_index addr_index = {addr_insert, addr_remove, addr_find, NULL,
                                             addr_resized, 0};
 static const struct sim_index next_index = {addr_insert, addr_remove, next_find,
                                             next_placed, addr_resized, 0};
-static const struct sim_index size_index = {size_insert, size_remove, size_find, NULL,
-                                            size_resized, 0};
+static const struct sim_index size_index = {_sim_bf_insert, _sim_bf_remove, _sim_bf_find,
+                                            NULL, _sim_bf_resized, 0};
 static const struct sim_index seg_index = {seg_insert, seg_remove, seg_find, NULL,
                                           seg_resized, 0};
 
 #define FIT_POLICY(var, nm, ttl, ix)                                                    \
     const struct sim_policy var = {                                                     \
-        .name = nm, .title = ttl, .coalesces = 1, .index = &ix, .init = _sim_fit_init,  \
+        .name = nm, .title = ttl, .coalesces = 1, .index = &ix, .init = fit_init,       \
         .alloc = _sim_fit_alloc, .release = _sim_fit_release, .resize = _sim_fit_resize, \
-        .check = _sim_tiles_check, .fini = NULL}
+        .check = _sim_tiles_check, .fini = fit_fini}
 
 FIT_POLICY(sim_ff_lifo, "ff-lifo", "first fit, LIFO free list", lifo_index);
 FIT_POLICY(sim_ff_fifo, "ff-fifo", "first fit, FIFO free list", fifo_index);

@@ -9,12 +9,113 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sim/sim.h"
 
 static uint64_t round_up(uint64_t x, uint64_t a)
 {
     return (x + a - 1) & ~(a - 1);
+}
+
+/* ---- big arrays ---- */
+
+#define HUGE_PAGE ((size_t)2 << 20)
+#define ARRAY_HDR ((size_t)64)  /* before each array: its allocation (keeps lines aligned) */
+
+/* What lies before an array of _sim_grow. */
+struct array_hdr {
+    size_t len;                 /* bytes allocated, header included */
+    int mapped;                 /* 1: an mmap of len bytes, 0: from posix_memalign */
+};
+
+static void *map_huge(size_t len)
+{
+    void *q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (q == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(q, len, MADV_HUGEPAGE);
+#endif
+    return q;
+}
+
+/* Grows mapping h of `had` bytes to `len`: in place or moved by the kernel
+ * where there is mremap, else copied into a new mapping. */
+static void *remap(struct array_hdr *h, size_t had, size_t len)
+{
+#ifdef MREMAP_MAYMOVE
+    void *q = mremap(h, had, len, MREMAP_MAYMOVE);
+    if (q == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(q, len, MADV_HUGEPAGE);
+#endif
+    return q;
+#else
+    void *q = map_huge(len);
+    if (q) {
+        memcpy(q, h, had);
+        munmap(h, had);
+    }
+    return q;
+#endif
+}
+
+/* Moves the array p of old_bytes to one of new_bytes (the excess zeroed
+ * when `zero`); NULL when memory runs out (p kept).  The model's arrays are
+ * read at random: they start on a cache line, and from 2 MiB on they are
+ * mappings asked for huge pages (a TLB miss and a page fault less per 2 MiB)
+ * that grow with mremap, so growing copies nothing and the new pages come
+ * zeroed from the kernel. */
+void *_sim_grow(void *p, size_t old_bytes, size_t new_bytes, int zero)
+{
+    struct array_hdr *h = p ? (struct array_hdr *)((char *)p - ARRAY_HDR) : NULL;
+    size_t need = new_bytes + ARRAY_HDR;
+    char *q;
+    if (need < HUGE_PAGE) {
+        void *m;
+        if (posix_memalign(&m, 64, need) != 0)
+            return NULL;
+        q = m;
+        if (p)
+            memcpy(q + ARRAY_HDR, p, old_bytes);
+        if (zero)
+            memset(q + ARRAY_HDR + old_bytes, 0, new_bytes - old_bytes);
+        ((struct array_hdr *)q)->mapped = 0;
+        free(h);
+    } else {
+        size_t len = (need + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+        if (h && h->mapped) {
+            q = remap(h, h->len, len);
+            if (!q)
+                return NULL;
+            /* bytes past old_bytes in the old mapping were never written */
+        } else {
+            q = map_huge(len);
+            if (!q)
+                return NULL;
+            if (h)
+                memcpy(q + ARRAY_HDR, p, old_bytes);
+            free(h);
+        }
+        ((struct array_hdr *)q)->mapped = 1;
+        need = len;
+    }
+    ((struct array_hdr *)q)->len = need;
+    return q + ARRAY_HDR;
+}
+
+/* Frees an array of _sim_grow. */
+void _sim_free(void *p)
+{
+    if (!p)
+        return;
+    struct array_hdr *h = (struct array_hdr *)((char *)p - ARRAY_HDR);
+    if (h->mapped)
+        munmap(h, h->len);
+    else
+        free(h);
 }
 
 /* ---- state ---- */
@@ -29,7 +130,7 @@ int sim_state_init(struct sim_state *s, const struct sim_policy *p,
     s->min_block = round_up(cfg->header + 16, cfg->align);
     s->rng = 0x9e3779b97f4a7c15ull;
     s->tcap = 1024;
-    s->t = calloc(s->tcap, sizeof *s->t);
+    s->t = _sim_grow(NULL, 0, s->tcap * sizeof *s->t, 1);
     if (!s->t)
         return -1;
     s->nt = 1;                  /* t[0]: the null tile */
@@ -41,12 +142,12 @@ void sim_state_fini(struct sim_state *s)
 {
     if (s->policy && s->policy->fini)
         s->policy->fini(s);
-    free(s->t);
-    free(s->obj_tile);
-    free(s->obj_addr);
-    free(s->obj_req);
-    free(s->obj_cls);
-    free(s->obj_live);
+    _sim_free(s->t);
+    _sim_free(s->obj_tile);
+    _sim_free(s->obj_addr);
+    _sim_free(s->obj_req);
+    _sim_free(s->obj_cls);
+    _sim_free(s->obj_live);
     memset(s, 0, sizeof *s);
 }
 
@@ -58,23 +159,21 @@ int _sim_objs_reserve(struct sim_state *s, uint32_t id)
     uint32_t cap = s->ocap ? s->ocap : 1024;
     while (cap <= id)
         cap *= 2;
-    uint32_t *ot = realloc(s->obj_tile, cap * sizeof *ot);
+    uint32_t *ot = _sim_grow(s->obj_tile, s->ocap * sizeof *ot, cap * sizeof *ot, 0);
     if (ot)
         s->obj_tile = ot;
-    uint64_t *oa = realloc(s->obj_addr, cap * sizeof *oa);
+    uint64_t *oa = _sim_grow(s->obj_addr, s->ocap * sizeof *oa, cap * sizeof *oa, 0);
     if (oa)
         s->obj_addr = oa;
-    uint64_t *oq = realloc(s->obj_req, cap * sizeof *oq);
+    uint64_t *oq = _sim_grow(s->obj_req, s->ocap * sizeof *oq, cap * sizeof *oq, 0);
     if (oq)
         s->obj_req = oq;
-    uint8_t *oc = realloc(s->obj_cls, cap * sizeof *oc);
+    uint8_t *oc = _sim_grow(s->obj_cls, s->ocap * sizeof *oc, cap * sizeof *oc, 0);
     if (oc)
         s->obj_cls = oc;
-    uint8_t *ol = realloc(s->obj_live, cap * sizeof *ol);
-    if (ol) {
+    uint8_t *ol = _sim_grow(s->obj_live, s->ocap * sizeof *ol, cap * sizeof *ol, 1);
+    if (ol)
         s->obj_live = ol;
-        memset(ol + s->ocap, 0, cap - s->ocap);
-    }
     if (!ot || !oa || !oq || !oc || !ol) {
         s->error = "out of memory for the object table";
         return -1;
@@ -104,7 +203,8 @@ uint32_t _sim_tile_new(struct sim_state *s, uint64_t addr, uint64_t size)
                 s->error = "too many blocks";
                 return 0;
             }
-            struct sim_tile *nt = realloc(s->t, 2 * (size_t)s->tcap * sizeof *nt);
+            struct sim_tile *nt = _sim_grow(s->t, s->tcap * sizeof *nt,
+                                            2 * (size_t)s->tcap * sizeof *nt, 0);
             if (!nt) {
                 s->error = "out of memory for blocks";
                 return 0;
@@ -184,19 +284,13 @@ void _sim_grow_to(struct sim_state *s, uint64_t top)
 }
 
 /* Bytes of the block that holds `size` requested bytes. */
-uint64_t _sim_block_size(const struct sim_state *s, uint64_t size)
+static inline uint64_t block_size(const struct sim_state *s, uint64_t size)
 {
     uint64_t b = round_up(s->cfg.header + size, s->cfg.align);
     return b < s->min_block ? s->min_block : b;
 }
 
 /* ---- the fit engine ---- */
-
-int _sim_fit_init(struct sim_state *s)
-{
-    s->max_ub = 0;
-    return 0;
-}
 
 /* Makes the top free tile hold at least `need` bytes by growing the heap
  * (extending the top tile if it is free) and returns it, filed in the index. */
@@ -252,7 +346,7 @@ static int place(struct sim_state *s, uint32_t t, uint32_t id, uint64_t size, ui
     const struct sim_index *ix = s->policy->index;
     uint64_t addr = s->t[t].addr, tsize = s->t[t].size, end_t = addr + tsize;
     uint64_t start = round_up(addr, align);
-    uint64_t end = start + _sim_block_size(s, size);
+    uint64_t end = start + block_size(s, size);
     uint32_t a;                 /* the allocated tile */
     if (start - addr >= s->min_block) {
         a = _sim_tile_new(s, start, end_t - start);
@@ -292,7 +386,7 @@ int _sim_fit_alloc(struct sim_state *s, uint32_t id, uint64_t size, uint64_t ali
     if (_sim_objs_reserve(s, id) < 0)
         return -1;
     uint64_t a = align > s->cfg.align ? align : s->cfg.align;
-    uint64_t need = _sim_block_size(s, size) + (a > s->cfg.align ? a : 0);
+    uint64_t need = block_size(s, size) + (a > s->cfg.align ? a : 0);
     uint32_t t = s->policy->index->find(s, need);
     if (!t)
         t = extend(s, need);
@@ -383,7 +477,7 @@ int _sim_fit_resize(struct sim_state *s, uint32_t id, uint64_t size)
 {
     uint32_t t = s->obj_tile[id];
     uint64_t start = s->obj_addr[id] - s->cfg.header;
-    uint64_t end = start + _sim_block_size(s, size);
+    uint64_t end = start + block_size(s, size);
     struct sim_tile *x = &s->t[t];
     if (end <= x->addr + x->size) {
         s->obj_req[id] = size;

@@ -6,6 +6,8 @@ noinst_LTLIBRARIES += src/sim/libsim.la
 src_sim_libsim_la_SOURCES = \
 	src/sim/heap.c \
 	src/sim/tree.c \
+	src/sim/mtree.c \
+	src/sim/bestfit.c \
 	src/sim/fit.c \
 	src/sim/buddy.c \
 	src/sim/segstore.c \

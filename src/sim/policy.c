@@ -73,8 +73,10 @@ static inline void measure(struct sim_state *s)
         m->live_max = live;
         m->heap_at_live_max = heap;
     }
-    m->heap_sum += (double)heap;
-    m->live_sum += (double)live;
+    /* both are below 2^63: the signed conversion is one instruction and
+     * gives the same double as the unsigned one */
+    m->heap_sum += (double)(int64_t)heap;
+    m->live_sum += (double)(int64_t)live;
     if (m->ops == m->next_sample)
         sample(m, heap, live);
 }
@@ -150,7 +152,8 @@ static int apply(struct sim_state *s, const struct sim_op *o)
 }
 
 /* Runs n operations through s's policy, measuring after each one, and adds
- * the CPU time spent (this thread's, so other load on the machine does not count) to s->m.seconds.  With cfg.check the invariants are
+ * the CPU time spent (this thread's, so other load on the machine does not
+ * count) to s->m.seconds.  With cfg.check the invariants are
  * verified after every operation.  Returns 0, or -1 with `why` filled. */
 int sim_run_ops(struct sim_state *s, const struct sim_op *ops, size_t n, char *why,
                 size_t len)
@@ -158,7 +161,7 @@ int sim_run_ops(struct sim_state *s, const struct sim_op *ops, size_t n, char *w
     struct timespec a, b;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
     for (size_t i = 0; i < n; i++) {
-        if (apply(s, &ops[i]) < 0) {
+        if (apply(s, &ops[i]) < 0 || s->error) {
             snprintf(why, len, "%s: %s", s->policy->name, s->error ? s->error : "failed");
             return -1;
         }

@@ -61,7 +61,7 @@ struct sim_tile {
     uint64_t addr;              /* offset of the block's first byte */
     uint64_t size;              /* bytes of the block */
     uint64_t maxsz;             /* trees: largest size in this subtree */
-    uint64_t stamp;             /* FIFO/LIFO trees: when it was filed (the key) */
+    uint64_t stamp;             /* FIFO/LIFO: filing stamp; best fit: generation */
     uint32_t prev, next;        /* neighbours in address order (0 = none) */
     uint32_t l, r;              /* free index: list prev/next or tree children */
     uint32_t prio;              /* trees: heap priority (treap) */
@@ -70,6 +70,7 @@ struct sim_tile {
 };
 
 struct sim_state;
+struct sim_bf;
 
 /* How a fit policy finds and files its free tiles. */
 struct sim_index {
@@ -95,6 +96,21 @@ struct sim_policy {
     int (*resize)(struct sim_state *s, uint32_t id, uint64_t size);
     int (*check)(struct sim_state *s, char *why, size_t len);
     void (*fini)(struct sim_state *s);
+};
+
+/* A max tree over positions (mtree.c): lv[0][p] is the value at position p
+ * (0 = empty) and tile[p] the tile there (stale when empty); lv[i + 1][j]
+ * is the maximum of lv[i][16 j .. 16 j + 15]; the top level lv[nlv - 1] is
+ * one group of 16. */
+#define SIM_MT_LEVELS 16        /* 16^16 positions: more than any heap */
+#define SIM_MT_VMAX 0x7fffffffu /* values saturate here (signed SIMD compares) */
+#define SIM_MT_NONE UINT64_MAX  /* no position found */
+#define SIM_MT_ADDR_LIMIT (1ull << 24) /* address granules at most (else the treap) */
+struct sim_mtree {
+    uint32_t *lv[SIM_MT_LEVELS]; /* the levels, leaves first */
+    uint32_t *tile;             /* position -> tile */
+    uint64_t cap;               /* positions (a power of 2, at least 16) */
+    unsigned nlv;               /* levels in use */
 };
 
 /* One size class of simple segregated storage: a stack of free blocks. */
@@ -154,9 +170,14 @@ struct sim_state {
     /* free indexes */
     uint32_t root;              /* trees */
     uint32_t head, tail;        /* lists */
-    uint64_t max_ub;            /* lists: no free tile is larger than this */
     uint64_t rover;             /* next fit: where the last search ended */
-    uint64_t stamp_next;        /* FIFO/LIFO trees: the next filing stamp */
+    uint64_t stamp_next;        /* FIFO/LIFO: the next filing stamp */
+    struct sim_mtree mt;        /* first fits: max tree over granules or stamps */
+    unsigned mt_shift;          /* address positions: offset >> mt_shift */
+    unsigned v_shift;           /* max tree values: size >> v_shift (alignment units) */
+    uint64_t mt_filed;          /* positions occupied (stamp trees) */
+    int mt_off;                 /* address policies: heap too big, treap instead */
+    struct sim_bf *bf;          /* best fit: exact-size bins (bestfit.c) */
     uint32_t cls_head[SIM_NCLASS > 64 ? SIM_NCLASS : 64]; /* class/order lists */
     uint64_t bitmap[(SIM_NCLASS + 63) / 64]; /* non-empty class/order lists */
     /* simple segregated storage */
@@ -169,6 +190,8 @@ struct sim_state {
 };
 
 /* ---- heap.c: state, tiles, the generic fit engine ---- */
+void *_sim_grow(void *p, size_t old_bytes, size_t new_bytes, int zero);
+void _sim_free(void *p);
 int sim_state_init(struct sim_state *s, const struct sim_policy *p,
                    const struct sim_config *cfg);
 void sim_state_fini(struct sim_state *s);
@@ -179,29 +202,49 @@ void _sim_tile_link_after(struct sim_state *s, uint32_t at, uint32_t t);
 void _sim_tile_link_before(struct sim_state *s, uint32_t at, uint32_t t);
 void _sim_tile_unlink(struct sim_state *s, uint32_t t);
 void _sim_grow_to(struct sim_state *s, uint64_t top);
-uint64_t _sim_block_size(const struct sim_state *s, uint64_t size);
 int _sim_fit_alloc(struct sim_state *s, uint32_t id, uint64_t size, uint64_t align);
 void _sim_fit_release(struct sim_state *s, uint32_t id);
 int _sim_fit_resize(struct sim_state *s, uint32_t id, uint64_t size);
-int _sim_fit_init(struct sim_state *s);
 uint64_t sim_obj_addr(const struct sim_state *s, uint32_t id);
 
 /* ---- tree.c: treaps over free tiles ---- */
 enum sim_tree_order {
     SIM_BY_ADDR = 0,            /* address (first fit, next fit) */
-    SIM_BY_SIZE = 1,            /* (size, address) (best fit) */
-    SIM_BY_STAMP = 2            /* filing stamp (FIFO and LIFO first fit) */
+    SIM_BY_SIZE = 1             /* (size, address) (best fit's large blocks) */
 };
 void _sim_tree_insert(struct sim_state *s, uint32_t t, int by);
 void _sim_tree_remove(struct sim_state *s, uint32_t t, int by);
 void _sim_tree_fix(struct sim_state *s, uint32_t t, int by);
 void _sim_tree_rekey(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size);
 uint32_t _sim_tree_first_fit(const struct sim_state *s, uint64_t need);
-uint32_t _sim_tree_last_fit(const struct sim_state *s, uint64_t need);
 uint32_t _sim_tree_next_fit(const struct sim_state *s, uint64_t from, uint64_t need);
 uint32_t _sim_tree_best_fit(const struct sim_state *s, uint64_t need);
 int _sim_tree_check(const struct sim_state *s, int by, uint64_t *count, char *why,
                     size_t len);
+
+/* ---- mtree.c: the max tree of the first fits ---- */
+int _sim_mt_init(struct sim_mtree *mt);
+void _sim_mt_fini(struct sim_mtree *mt);
+int _sim_mt_reserve(struct sim_mtree *mt, uint64_t pos);
+void _sim_mt_set(struct sim_mtree *mt, uint64_t pos, uint32_t v, uint32_t t);
+void _sim_mt_revalue(struct sim_mtree *mt, uint64_t pos, uint32_t v);
+void _sim_mt_move(struct sim_mtree *mt, uint64_t from, uint64_t to, uint32_t v, uint32_t t);
+uint64_t _sim_mt_first_from(const struct sim_mtree *mt, uint64_t p, uint32_t n);
+uint64_t _sim_mt_first(const struct sim_mtree *mt, uint32_t n);
+uint64_t _sim_mt_last(const struct sim_mtree *mt, uint32_t n);
+uint64_t _sim_mt_compact(struct sim_mtree *mt, uint64_t end,
+                         void (*renum)(void *ctx, uint32_t t, uint64_t pos), void *ctx);
+int _sim_mt_check(const struct sim_mtree *mt, uint64_t *count, char *why, size_t len);
+
+/* ---- bestfit.c: the best-fit index ---- */
+#define SIM_BF_BINS 4096        /* exact-size bins, in alignment units (64 x 64 bits) */
+int _sim_bf_init(struct sim_state *s);
+void _sim_bf_fini(struct sim_state *s);
+void _sim_bf_insert(struct sim_state *s, uint32_t t);
+void _sim_bf_remove(struct sim_state *s, uint32_t t);
+void _sim_bf_resized(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size);
+uint32_t _sim_bf_find(struct sim_state *s, uint64_t need);
+int _sim_bf_check(struct sim_state *s, uint64_t *count, char *why, size_t len);
 
 /* ---- fit.c: first, next, best and segregated fits ---- */
 uint32_t sim_class_of(uint64_t size);

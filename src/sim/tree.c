@@ -2,13 +2,11 @@
  * tree on the key and a max-heap on a random priority, so the expected depth
  * is O(log n) whatever the order of insertions).
  *
- * Three orders share the code: by address (address-ordered first fit, next
- * fit), by (size, address) (best fit, ties to the lowest address) and by
- * filing stamp (FIFO and LIFO first fit: a counter taken when a block is
- * filed, so in-order is the order of a FIFO list and its reverse that of a
- * LIFO list).  Every node keeps maxsz, the largest size in its subtree, so an
- * address or stamp tree answers "first (or last) free block of at least n
- * bytes" in O(log n).
+ * Two orders share the code: by (size, address) (best fit's large blocks,
+ * ties to the lowest address) and by address (first fit and next fit when
+ * the heap is too big for their max tree, mtree.c).  Every node keeps maxsz,
+ * the largest size in its subtree, so an address tree answers "first free
+ * block of at least n bytes" in O(log n).
  */
 #include "config.h"
 
@@ -20,8 +18,6 @@
 /* Whether a sorts before b in order `by` (enum sim_tree_order). */
 static inline int less(const struct sim_tile *a, const struct sim_tile *b, int by)
 {
-    if (by == SIM_BY_STAMP)
-        return a->stamp < b->stamp;
     if (by == SIM_BY_SIZE && a->size != b->size)
         return a->size < b->size;
     return a->addr < b->addr;
@@ -126,7 +122,7 @@ static void fix(struct sim_tile *T, uint32_t x, uint32_t t, int by)
         pull(T, x);
 }
 
-/* Address or stamp tree: t's size changed but not its key (an address tree
+/* Address tree: t's size changed but not its key (an address tree
  * node's range crosses no other node), so only the subtree maxima on its
  * path need recomputing. */
 void _sim_tree_fix(struct sim_state *s, uint32_t t, int by)
@@ -147,8 +143,7 @@ void _sim_tree_rekey(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_
     _sim_tree_insert(s, t, 1);
 }
 
-/* First free tile in tree order of at least `need` bytes: the lowest
- * address (address tree) or the earliest filed (stamp tree). */
+/* Lowest free tile of at least `need` bytes (address tree). */
 uint32_t _sim_tree_first_fit(const struct sim_state *s, uint64_t need)
 {
     const struct sim_tile *T = s->t;
@@ -162,24 +157,6 @@ uint32_t _sim_tree_first_fit(const struct sim_state *s, uint64_t need)
             return t;
         else
             t = T[t].r;
-    }
-}
-
-/* Last free tile in tree order of at least `need` bytes: the latest filed
- * (stamp tree), the mirror of _sim_tree_first_fit. */
-uint32_t _sim_tree_last_fit(const struct sim_state *s, uint64_t need)
-{
-    const struct sim_tile *T = s->t;
-    uint32_t t = s->root;
-    if (!t || T[t].maxsz < need)
-        return 0;
-    for (;;) {
-        if (T[T[t].r].maxsz >= need)
-            t = T[t].r;
-        else if (T[t].size >= need)
-            return t;
-        else
-            t = T[t].l;
     }
 }
 
@@ -265,8 +242,7 @@ static int check_node(const struct sim_tile *T, uint32_t t, int by, uint32_t *pr
     return check_node(T, r, by, prev, count, why, len);
 }
 
-/* Verifies order (stamps: strictly increasing and below the next stamp to
- * hand out), heap property and subtree maxima; counts the nodes. */
+/* Verifies order, heap property and subtree maxima; counts the nodes. */
 int _sim_tree_check(const struct sim_state *s, int by, uint64_t *count, char *why,
                     size_t len)
 {
@@ -278,10 +254,5 @@ int _sim_tree_check(const struct sim_state *s, int by, uint64_t *count, char *wh
     }
     if (check_node(s->t, s->root, by, &prev, count, why, len) < 0)
         return -1;
-    if (by == SIM_BY_STAMP && prev && s->t[prev].stamp >= s->stamp_next) {
-        snprintf(why, len, "tree: block %" PRIu64 " has a stamp not yet handed out",
-                 s->t[prev].addr);
-        return -1;
-    }
     return 0;
 }

@@ -181,29 +181,105 @@ static void test_fifo_order(void)
     }
 }
 
-/* --check must see a broken stamp tree: a stamp not yet handed out (or out
- * of order) and a wrong subtree maximum. */
-static void test_fifo_check(void)
+/* --check must see a broken max tree: a stamp not yet handed out, a wrong
+ * maximum above the leaves, a leaf that disagrees with its block. */
+static void test_mtree_check(void)
 {
-    struct sim_state s;
+    const struct sim_policy *ps[2] = {&sim_ff_fifo, &sim_ff_addr};
+    for (int i = 0; i < 2; i++) {
+        struct sim_state s;
+        char why[256];
+        int rc = sim_state_init(&s, ps[i], &cfg_hdr0);
+        for (uint32_t k = 0; k < 40 && rc == 0; k++)
+            rc = op(&s, SIM_OP_ALLOC, k, 32 + 16 * k, 0, 0);
+        for (uint32_t k = 0; k < 40 && rc == 0; k += 2)
+            rc = op(&s, SIM_OP_FREE, k, 32 + 16 * k, 0, 0);
+        uint32_t t = s.obj_tile[1], f = s.t[t].prev; /* a free block */
+        int good = rc == 0 && s.mt.nlv > 1 && s.policy->check(&s, why, sizeof why) == 0;
+        uint64_t stamp = s.t[f].stamp;
+        s.t[f].stamp = s.stamp_next;
+        int stamp_caught = i == 1 || s.policy->check(&s, why, sizeof why) < 0;
+        s.t[f].stamp = stamp;
+        s.mt.lv[1][0]++;
+        int max_caught = s.policy->check(&s, why, sizeof why) < 0;
+        s.mt.lv[1][0]--;
+        uint64_t pos = i == 0 ? s.t[f].stamp : s.t[f].addr >> s.mt_shift;
+        s.mt.tile[pos] = t;
+        int leaf_caught = s.policy->check(&s, why, sizeof why) < 0;
+        s.mt.tile[pos] = f;
+        tap_ok(good && stamp_caught && max_caught && leaf_caught &&
+               s.policy->check(&s, why, sizeof why) == 0,
+               "--check verifies %s's max tree: positions, values and maxima", ps[i]->name);
+        sim_state_fini(&s);
+    }
+}
+
+/* The max tree's searches against a plain array, through growth (adding
+ * levels) and compaction, with random values and searches. */
+static void test_mtree_search(void)
+{
+    enum { N = 5000 };
+    static uint32_t ref[N];
+    struct sim_mtree mt;
+    uint64_t rng = 88172645463325252ull, bad = 0;
+    int rc = _sim_mt_init(&mt);
+    memset(ref, 0, sizeof ref);
+    for (int step = 0; step < 60000 && rc == 0 && !bad; step++) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        uint64_t pos = rng % N;
+        uint32_t v = (uint32_t)(rng >> 40) % 4 ? (uint32_t)((rng >> 20) % 1000) : 0;
+        if (_sim_mt_reserve(&mt, pos) < 0)
+            rc = -1;
+        else
+            _sim_mt_set(&mt, pos, v, v ? (uint32_t)pos + 1 : 0);
+        ref[pos] = v;
+        uint32_t n = 1 + (uint32_t)((rng >> 8) % 1000);
+        uint64_t from = (rng >> 30) % N, want_first = SIM_MT_NONE, want_last = SIM_MT_NONE;
+        for (uint64_t p = 0; p < N; p++) {
+            if (ref[p] >= n && want_first == SIM_MT_NONE && p >= from)
+                want_first = p;
+            if (ref[p] >= n)
+                want_last = p;
+        }
+        uint64_t got = _sim_mt_first_from(&mt, from, n);
+        bad += got != want_first;
+        bad += _sim_mt_last(&mt, n) != want_last;
+    }
     char why[256];
-    int rc = sim_state_init(&s, &sim_ff_fifo, &cfg_hdr0);
-    for (uint32_t k = 0; k < 8 && rc == 0; k++)
-        rc = op(&s, SIM_OP_ALLOC, k, 32 + 16 * k, 0, 0);
-    for (uint32_t k = 0; k < 8 && rc == 0; k += 2)
-        rc = op(&s, SIM_OP_FREE, k, 32 + 16 * k, 0, 0);
-    uint32_t root = s.root;
-    int good = rc == 0 && root && s.policy->check(&s, why, sizeof why) == 0;
-    uint64_t stamp = s.t[root].stamp;
-    s.t[root].stamp = s.stamp_next;
-    int stamp_caught = s.policy->check(&s, why, sizeof why) < 0;
-    s.t[root].stamp = stamp;
-    s.t[root].maxsz++;
-    int max_caught = s.policy->check(&s, why, sizeof why) < 0;
-    s.t[root].maxsz--;
-    tap_ok(good && stamp_caught && max_caught && s.policy->check(&s, why, sizeof why) == 0,
-           "--check verifies ff-fifo's stamp order and subtree maxima");
-    sim_state_fini(&s);
+    uint64_t count = 0, nref = 0;
+    for (uint64_t p = 0; p < N; p++)
+        nref += ref[p] != 0;
+    tap_ok(rc == 0 && !bad && _sim_mt_check(&mt, &count, why, sizeof why) == 0 && count == nref,
+           "max tree: first-from and last searches agree with a plain array (%llu wrong)",
+           (unsigned long long)bad);
+    _sim_mt_fini(&mt);
+}
+
+/* Blocks of 40 GiB: beyond the max tree's values (the walk over the tiles
+ * answers) and beyond its address granules (ff-addr and next-fit move to
+ * the address treap); first fit and best fit still reuse the freed 40 GiB. */
+static void test_huge(void)
+{
+    const uint64_t big = 40ull << 30;
+    for (size_t i = 0; sim_policies[i]; i++) {
+        const struct sim_policy *p = sim_policies[i];
+        if (!p->index)
+            continue;
+        struct sim_state s;
+        int rc = sim_state_init(&s, p, &cfg_hdr8);
+        rc = rc ? rc : op(&s, SIM_OP_ALLOC, 0, big, 0, 0);
+        rc = rc ? rc : op(&s, SIM_OP_ALLOC, 1, 100, 0, 0);
+        rc = rc ? rc : op(&s, SIM_OP_FREE, 0, big, 0, 0);
+        rc = rc ? rc : op(&s, SIM_OP_ALLOC, 2, 100, 0, 0);
+        rc = rc ? rc : op(&s, SIM_OP_FREE, 2, 100, 0, 0);
+        rc = rc ? rc : op(&s, SIM_OP_ALLOC, 3, big, 0, 0);
+        int addr_policy = p == &sim_ff_addr || p == &sim_next_fit;
+        tap_ok(rc == 0 && sim_obj_addr(&s, 3) == 8 && s.mt_off == addr_policy,
+               "%s: a freed 40 GiB block is reused (at %llu)%s", p->name,
+               (unsigned long long)sim_obj_addr(&s, 3),
+               addr_policy ? ", the free blocks moved to the address treap" : "");
+        sim_state_fini(&s);
+    }
 }
 
 /* Realloc: moves when the neighbour is taken, grows in place into a free
@@ -297,7 +373,9 @@ int main(void)
     test_seed004();
     test_choices();
     test_fifo_order();
-    test_fifo_check();
+    test_mtree_check();
+    test_mtree_search();
+    test_huge();
     test_realloc();
     test_memalign();
     test_random();
