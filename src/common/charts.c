@@ -53,6 +53,7 @@ static int spawn_plot(pid_t *pid, const char *dir, int quiet)
 int hk_draw_charts(const char *prog, const char *dir, int quiet)
 {
     pid_t pid;
+    fflush(stdout);         /* the table first, also when both go to one file */
     int err = spawn_plot(&pid, dir, quiet);
     if (err == ENOENT) {
         fprintf(stderr, "%s: note: huskyplot not found: %s has the chart data, "
