@@ -143,8 +143,6 @@ static inline uint64_t cap_slot_key(uint64_t addr, uint64_t k)
  * is written by two threads unless they share blocks. */
 static inline uint64_t cap_address_key(struct cap_thread *t, uint64_t addr)
 {
-    if (CAP_UNLIKELY(t->index == 0))
-        cap_thread_register(t);
     uint64_t k = t->key + 1, now = cap_coarse_ns();
     if (now > k)
         k = now;
@@ -160,15 +158,16 @@ static inline uint64_t cap_address_key(struct cap_thread *t, uint64_t addr)
     return t->key = k;
 }
 
-/* An order key for the block at addr (0: none).  The same function serves
+/* An order key for the block at addr (0: none), the thread registered
+ * first if it has no index yet.  The same function serves
  * both sides of the invariant: callers take it before a call that releases
  * memory and after a call that acquires memory. */
 static inline uint64_t cap_key(struct cap_thread *t, uint64_t addr)
 {
-    if (CAP_LIKELY(cap_clock == CAP_CLOCK_ADDRESS))
-        return cap_address_key(t, addr);
     if (CAP_UNLIKELY(t->index == 0))
         cap_thread_register(t);
+    if (CAP_LIKELY(cap_clock == CAP_CLOCK_ADDRESS))
+        return cap_address_key(t, addr);
     if (cap_clock == CAP_CLOCK_COUNTER)
         return cap_counter_next();
     return cap_clock == CAP_CLOCK_TSC ? cap_tsc() : cap_now_ns();

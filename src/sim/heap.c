@@ -29,9 +29,10 @@ struct array_hdr {
     int mapped;                 /* 1: an mmap of len bytes, 0: from posix_memalign */
 };
 
-static void *map_huge(size_t len)
+/* A mapping of len bytes (or MAP_FAILED) asked for huge pages; NULL when
+ * it failed. */
+static void *huge(void *q, size_t len)
 {
-    void *q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (q == MAP_FAILED)
         return NULL;
 #ifdef MADV_HUGEPAGE
@@ -40,18 +41,18 @@ static void *map_huge(size_t len)
     return q;
 }
 
+static void *map_huge(size_t len)
+{
+    return huge(mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                len);
+}
+
 /* Grows mapping h of `had` bytes to `len`: in place or moved by the kernel
  * where there is mremap, else copied into a new mapping. */
 static void *remap(struct array_hdr *h, size_t had, size_t len)
 {
 #ifdef MREMAP_MAYMOVE
-    void *q = mremap(h, had, len, MREMAP_MAYMOVE);
-    if (q == MAP_FAILED)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(q, len, MADV_HUGEPAGE);
-#endif
-    return q;
+    return huge(mremap(h, had, len, MREMAP_MAYMOVE), len);
 #else
     void *q = map_huge(len);
     if (q) {
