@@ -110,7 +110,7 @@ static inline uint64_t cap_counter_next(void)
  * cache, plus an offset per GiB region, so that distant heaps do not
  * collide.  Blocks that share a slot only share keys: correct, as a key
  * may always be larger than it needs to be. */
-static inline uint64_t *cap_slot(uint64_t addr)
+CAP_INLINE uint64_t *cap_slot(uint64_t addr)
 {
     uint64_t region = (addr >> 30) * 0x9e3779b97f4a7c15ull;
     return &cap_slots[((addr >> 12) + (region >> 40)) & ((1u << CAP_SLOT_BITS) - 1)];
@@ -118,7 +118,7 @@ static inline uint64_t *cap_slot(uint64_t addr)
 
 /* Raises the slot of addr to at least k and returns the key to use, above
  * whatever the slot held (the last key taken on any address of the slot). */
-static inline uint64_t cap_slot_key(uint64_t addr, uint64_t k)
+CAP_INLINE uint64_t cap_slot_key(uint64_t addr, uint64_t k)
 {
     uint64_t *s = cap_slot(addr);
     uint64_t v = __atomic_load_n(s, __ATOMIC_RELAXED);
@@ -141,7 +141,7 @@ static inline uint64_t cap_slot_key(uint64_t addr, uint64_t k)
  * second thread raises cap_multi before its first key, and the first thread
  * reads that flag at each key, after the call for an acquisition.  No line
  * is written by two threads unless they share blocks. */
-static inline uint64_t cap_address_key(struct cap_thread *t, uint64_t addr)
+CAP_INLINE uint64_t cap_address_key(struct cap_thread *t, uint64_t addr)
 {
     uint64_t k = t->key + 1, now = cap_coarse_ns();
     if (now > k)
@@ -162,7 +162,7 @@ static inline uint64_t cap_address_key(struct cap_thread *t, uint64_t addr)
  * first if it has no index yet.  The same function serves
  * both sides of the invariant: callers take it before a call that releases
  * memory and after a call that acquires memory. */
-static inline uint64_t cap_key(struct cap_thread *t, uint64_t addr)
+CAP_INLINE uint64_t cap_key(struct cap_thread *t, uint64_t addr)
 {
     if (CAP_UNLIKELY(t->index == 0))
         cap_thread_register(t);
@@ -190,12 +190,16 @@ void cap_emit_slow(struct cap_thread *t, const struct htr_event *ev) CAP_HIDDEN;
 void cap_thread_key_init(void) CAP_HIDDEN;
 
 /* Appends ev to the calling thread's chunk and publishes it (the release
- * store of `used` makes the record count only once it is whole). */
-static inline __attribute__((always_inline)) void
+ * store of `used` makes the record count only once it is whole).  The slow
+ * path gets a copy: the hook's own event never has its address taken, so
+ * the compiler keeps its fields in registers and folds the constant op
+ * through the encoder. */
+CAP_INLINE void
 cap_emit(struct cap_thread *t, const struct htr_event *ev)
 {
     if (CAP_UNLIKELY(t->end - t->pos < (ptrdiff_t)HTR_MAX_RECORD)) {
-        cap_emit_slow(t, ev);
+        struct htr_event copy = *ev;
+        cap_emit_slow(t, &copy);
         return;
     }
     t->pos = cap_encode(t->pos, &t->codec, ev, cap_callers);

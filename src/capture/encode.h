@@ -15,13 +15,16 @@
 
 #include "trace/trace.h"
 
-static inline uint64_t cap_zigzag(uint64_t delta)
+/* The hot path: inlined into each hook, where the op is a constant. */
+#define CAP_INLINE static inline __attribute__((always_inline))
+
+CAP_INLINE uint64_t cap_zigzag(uint64_t delta)
 {
     return (delta << 1) ^ (uint64_t)((int64_t)delta >> 63);
 }
 
 /* LEB128, low 7 bits first. */
-static inline uint8_t *cap_varint(uint8_t *p, uint64_t v)
+CAP_INLINE uint8_t *cap_varint(uint8_t *p, uint64_t v)
 {
     while (v >= 0x80) {
         *p++ = (uint8_t)(v | 0x80);
@@ -32,7 +35,7 @@ static inline uint8_t *cap_varint(uint8_t *p, uint64_t v)
 }
 
 /* A pointer field: its delta from the previous pointer, which it becomes. */
-static inline uint8_t *cap_pointer(uint8_t *p, struct htr_codec_state *st, uint64_t ptr)
+CAP_INLINE uint8_t *cap_pointer(uint8_t *p, struct htr_codec_state *st, uint64_t ptr)
 {
     p = cap_varint(p, cap_zigzag(ptr - st->prev_addr));
     st->prev_addr = ptr;
@@ -40,7 +43,7 @@ static inline uint8_t *cap_pointer(uint8_t *p, struct htr_codec_state *st, uint6
 }
 
 /* The per-op argument fields (trace.h, "fields per op"). */
-static inline uint8_t *cap_fields(uint8_t *p, struct htr_codec_state *st,
+CAP_INLINE uint8_t *cap_fields(uint8_t *p, struct htr_codec_state *st,
                                   const struct htr_event *ev)
 {
     switch (ev->op) {
@@ -66,7 +69,7 @@ static inline uint8_t *cap_fields(uint8_t *p, struct htr_codec_state *st,
 }
 
 /* Encodes ev at p (room for HTR_MAX_RECORD bytes); returns the end. */
-static inline __attribute__((always_inline)) uint8_t *
+CAP_INLINE uint8_t *
 cap_encode(uint8_t *p, struct htr_codec_state *st, const struct htr_event *ev, int callers)
 {
     unsigned op = ev->op;

@@ -32,7 +32,7 @@ extern void *__libc_pvalloc(size_t size);
 /* An event with every field set: one store per field.  (An initializer
  * `= { .op = ... }` zeroes the 96 bytes first with `rep stosq`, whose
  * start-up alone was a quarter of the shim's time per call.) */
-static inline __attribute__((always_inline)) struct htr_event
+CAP_INLINE struct htr_event
 event(uint8_t op, uint64_t count, uint64_t size, uint64_t align, uint64_t ptr,
       uint64_t result, uint64_t caller)
 {
@@ -51,7 +51,7 @@ event(uint8_t op, uint64_t count, uint64_t size, uint64_t align, uint64_t ptr,
 }
 
 /* Whether this call is recorded; sets the busy flag when it is. */
-static inline int enter(struct cap_thread *t)
+CAP_INLINE int enter(struct cap_thread *t)
 {
     if (CAP_UNLIKELY(t->busy))
         return 0;
@@ -64,13 +64,13 @@ static inline int enter(struct cap_thread *t)
     return 1;
 }
 
-static inline void leave(struct cap_thread *t)
+CAP_INLINE void leave(struct cap_thread *t)
 {
     t->busy = 0;
 }
 
 /* Records an acquisition: op with its arguments and result. */
-static inline void record_acquire(struct cap_thread *t, uint8_t op, uint64_t count,
+CAP_INLINE void record_acquire(struct cap_thread *t, uint8_t op, uint64_t count,
                                   uint64_t size, uint64_t align, void *result,
                                   uint64_t caller)
 {
@@ -117,7 +117,7 @@ CAP_EXPORT void free(void *ptr)
 }
 
 /* realloc and reallocarray: the release key before, the acquire key after. */
-static inline void *realloc_recorded(struct cap_thread *t, uint8_t op, void *ptr,
+CAP_INLINE void *realloc_recorded(struct cap_thread *t, uint8_t op, void *ptr,
                                      uint64_t count, size_t size, int overflow,
                                      uint64_t caller)
 {
