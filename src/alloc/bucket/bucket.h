@@ -67,6 +67,8 @@ typedef struct bucket_span {
     uint32_t trim_slot;                 /* index in owner's trim_list, or BUCKET_NO_TRIM */
     uint32_t trim_seen;                 /* listed through one growth of the heap already */
     uint64_t recip;                     /* ceil(2^40 / size) */
+    uintptr_t pop_to;                   /* pages below are populated (see span_populate) */
+    uintptr_t pop_end;                  /* end of the blocks to populate; 0: none */
     uintptr_t base;                     /* address of block 0 */
     struct bucket_heap *owner;          /* heap that allocates from it */
     struct bucket_span *next, *prev;    /* owner's partial list of this class */
@@ -128,10 +130,12 @@ static inline bucket_span_t *bucket_span_of(uintptr_t addr)
 }
 
 /* span.c */
+#define BUCKET_POP_CHUNK    ((uintptr_t)16 << 10)       /* least populated at once */
 void _bucket_span_init(bucket_span_t *span, unsigned cls, struct bucket_heap *heap);
 void *_bucket_span_take(bucket_span_t *span);
 void _bucket_span_trim(bucket_span_t *span);
 void _bucket_span_leave_cur(bucket_span_t *span);
+void _bucket_span_populate(bucket_span_t *span);
 
 /* ---- heaps (thread_cache.c) ---- */
 #define BUCKET_TRIM_MAX 32u                     /* sparse spans a heap remembers */
@@ -189,6 +193,7 @@ void _bucket_os_unmap(void *p, size_t size);
 void _bucket_os_purge(void *p, size_t size);
 void _bucket_os_guard(void *p, size_t size);
 void _bucket_os_hugepage(void *p, size_t size);
+void _bucket_os_populate(void *p, size_t size);
 void *_bucket_os_remap(void *p, size_t old_size, size_t new_size);
 uint64_t _bucket_now_ns(void);
 void _bucket_write_u64(int fd, const char *key, uint64_t v, int json, bool first);

@@ -130,9 +130,13 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
     if (span->nfree > 0) {
         if (pending)
             _bucket_remote_collect(heap);
-        return _bucket_span_take(span);
+        void *p = _bucket_span_take(span);
+        if (span->pop_end != 0)
+            _bucket_span_populate(span);
+        return p;
     }
-    if (span != &_bucket_empty_span)                    /* shared: never written */
+    bool busy = span != &_bucket_empty_span;            /* cur was used up */
+    if (busy)                                           /* shared: never written */
         _bucket_span_leave_cur(span);
     heap->cur[cls] = &_bucket_empty_span;               /* a full span sits in no list */
     if (pending)
@@ -150,10 +154,18 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
         if (clean)                                      /* the heap grows for real */
             trim_pending(heap, false);
         _bucket_span_init(span, cls, heap);
+        if (busy && clean) {                            /* a busy class: fill it */
+            span->pop_to = span->base;
+            span->pop_end = (span->base + (uintptr_t)span->capacity * span->size +
+                             BUCKET_PAGE - 1) & ~(uintptr_t)(BUCKET_PAGE - 1);
+        }
         heap->spans_taken++;
     }
     heap->cur[cls] = span;
-    return _bucket_span_take(span);
+    void *p = _bucket_span_take(span);
+    if (span->pop_end != 0)
+        _bucket_span_populate(span);
+    return p;
 }
 
 /* Called by the owner when a free or a merge made a span go from full to not
