@@ -117,6 +117,22 @@ static void partial_unlink(bucket_heap_t *heap, bucket_span_t *span)
     span->in_partial = 0;
 }
 
+/* A class that used up its span and takes a clean one will most likely fill
+ * it too: its pages are populated ahead of use (_bucket_span_populate)
+ * rather than faulted in one by one.  A span whose blocks are so big that
+ * one bitmap word covers more than BUCKET_POP_CHUNK is populated only up to
+ * its middle (all at once, since allocation only comes back to the slow path
+ * at the end of a word), so the last span of such a class, often left part
+ * used, does not make many unused pages resident. */
+static void populate_plan(bucket_span_t *span)
+{
+    uintptr_t bytes = (uintptr_t)span->capacity * span->size;
+    if ((uintptr_t)span->size * 64 > BUCKET_POP_CHUNK)
+        bytes /= 2;
+    span->pop_to = span->base;
+    span->pop_end = (span->base + bytes + BUCKET_PAGE - 1) & ~(uintptr_t)(BUCKET_PAGE - 1);
+}
+
 /* The fast path found no free bit at cur's hint: finish cur if it has blocks
  * left, otherwise switch to another span of the class, or to a fresh one from
  * the pool.  Remote frees are merged first in both cases (once per 64 blocks at
@@ -154,11 +170,8 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
         if (clean)                                      /* the heap grows for real */
             trim_pending(heap, false);
         _bucket_span_init(span, cls, heap);
-        if (busy && clean) {                            /* a busy class: fill it */
-            span->pop_to = span->base;
-            span->pop_end = (span->base + (uintptr_t)span->capacity * span->size +
-                             BUCKET_PAGE - 1) & ~(uintptr_t)(BUCKET_PAGE - 1);
-        }
+        if (busy && clean)                              /* a busy class: fill it */
+            populate_plan(span);
         heap->spans_taken++;
     }
     heap->cur[cls] = span;
