@@ -50,7 +50,8 @@ struct bucket_heap;
 /* Metadata of one span, kept in its segment's header slots.  Invariants:
  * free_bits has a 1 for each block the owner may hand out, never for a block
  * past capacity; nfree counts those bits; every word below `hint` is zero;
- * remote_bits holds blocks freed by other threads and not yet merged (never
+ * the span's remote bits (bucket_remote_bits) hold blocks freed by other
+ * threads and not yet merged (never
  * also set in free_bits); while remote_flag is 1 the span is on, or about to
  * be pushed on, its owner's remote stack. */
 typedef struct bucket_span {
@@ -76,14 +77,15 @@ typedef struct bucket_span {
     _Atomic uint32_t remote_flag;       /* 1: pushed on the remote stack */
     _Atomic uint32_t remote_busy;       /* remote frees in progress */
     uint64_t free_bits[BUCKET_BITMAP_WORDS];            /* owner's free blocks */
-    _Atomic uint64_t remote_bits[BUCKET_BITMAP_WORDS];  /* freed by others */
 } bucket_span_t;
 
 #define BUCKET_SEG_MAGIC 0x6875736b79736567ull          /* "huskyseg" */
 
 /* Header of a segment (slot 0).  spans[i] describes the span starting at slot
- * i; slot_span[i] points at the span covering slot i (NULL when free).  The
- * masks are guarded by the pool lock. */
+ * i and remote_bits[i] is its bitmap of remote frees (kept apart, so that
+ * the pages of a heap without cross-thread frees never hold it; all zero
+ * unless a span starts at slot i); slot_span[i] points at the span covering
+ * slot i (NULL when free).  The masks are guarded by the pool lock. */
 typedef struct bucket_segment {
     uint64_t magic;                     /* BUCKET_SEG_MAGIC */
     struct bucket_segment *next;        /* all segments, newest first */
@@ -92,10 +94,18 @@ typedef struct bucket_segment {
     uint64_t dirty_time[BUCKET_SLOTS];  /* when each dirty slot was freed (ns) */
     bucket_span_t *_Atomic slot_span[BUCKET_SLOTS];     /* span covering slot */
     bucket_span_t spans[BUCKET_SLOTS];  /* metadata, indexed by first slot */
+    _Atomic uint64_t remote_bits[BUCKET_SLOTS][BUCKET_BITMAP_WORDS];   /* freed by others */
 } bucket_segment_t;
 
 _Static_assert(sizeof(bucket_segment_t) <= BUCKET_META_SLOTS * BUCKET_SLOT_SIZE - BUCKET_PAGE,
                "segment header must leave room for its guard page");
+
+/* The bitmap of blocks of span freed by other threads, not merged yet. */
+static inline _Atomic uint64_t *bucket_remote_bits(const bucket_span_t *span)
+{
+    bucket_segment_t *seg = (bucket_segment_t *)(span->base & ~(uintptr_t)BUCKET_SEG_MASK);
+    return seg->remote_bits[(span->base & BUCKET_SEG_MASK) >> BUCKET_SLOT_SHIFT];
+}
 
 /* segment.c */
 #define BUCKET_MAP_BITS     (47 - BUCKET_SEG_SHIFT)     /* 47-bit user space */
