@@ -77,16 +77,9 @@ static HA_NOINLINE void free_not_small(void *p)
         _bucket_fail("invalid free", p);
 }
 
-void _ha_free(void *p)
+/* The owner's free of block idx of span, after the checks. */
+static inline void small_free(bucket_span_t *span, size_t idx, void *p)
 {
-    size_t idx;
-    bucket_span_t *span = small_lookup(p, &idx, "invalid free");
-    if (HA_UNLIKELY(span == NULL)) {
-        free_not_small(p);
-        return;
-    }
-    if (HA_UNLIKELY(_bucket_zero_on_free))
-        memset(p, 0, span->size);
     if (HA_LIKELY(span->owner == _bucket_tl_heap)) {
         uint32_t w = (uint32_t)(idx >> 6);
         uint64_t bit = 1ull << (idx & 63);
@@ -100,6 +93,29 @@ void _ha_free(void *p)
         return;
     }
     _bucket_remote_free(span, idx);
+}
+
+/* HUSKY_ZERO_ON_FREE: clears the block before freeing it.  Out of line, so
+ * the common free path needs no stack frame. */
+static HA_NOINLINE void free_zeroing(bucket_span_t *span, size_t idx, void *p)
+{
+    memset(p, 0, span->size);
+    small_free(span, idx, p);
+}
+
+void _ha_free(void *p)
+{
+    size_t idx;
+    bucket_span_t *span = small_lookup(p, &idx, "invalid free");
+    if (HA_UNLIKELY(span == NULL)) {
+        free_not_small(p);
+        return;
+    }
+    if (HA_UNLIKELY(_bucket_zero_on_free)) {
+        free_zeroing(span, idx, p);
+        return;
+    }
+    small_free(span, idx, p);
 }
 
 /* ---- the rest of the contract ---- */

@@ -50,7 +50,8 @@ struct bucket_heap;
 /* Metadata of one span, kept in its segment's header slots.  Invariants:
  * free_bits has a 1 for each block the owner may hand out, never for a block
  * past capacity; nfree counts those bits; every word below `hint` is zero;
- * remote_bits holds blocks freed by other threads and not yet merged (never
+ * the span's remote bits (bucket_remote_bits) hold blocks freed by other
+ * threads and not yet merged (never
  * also set in free_bits); while remote_flag is 1 the span is on, or about to
  * be pushed on, its owner's remote stack. */
 typedef struct bucket_span {
@@ -67,6 +68,8 @@ typedef struct bucket_span {
     uint32_t trim_slot;                 /* index in owner's trim_list, or BUCKET_NO_TRIM */
     uint32_t trim_seen;                 /* listed through one growth of the heap already */
     uint64_t recip;                     /* ceil(2^40 / size) */
+    uintptr_t pop_to;                   /* pages below are populated (see span_populate) */
+    uintptr_t pop_end;                  /* end of the blocks to populate; 0: none */
     uintptr_t base;                     /* address of block 0 */
     struct bucket_heap *owner;          /* heap that allocates from it */
     struct bucket_span *next, *prev;    /* owner's partial list of this class */
@@ -74,14 +77,15 @@ typedef struct bucket_span {
     _Atomic uint32_t remote_flag;       /* 1: pushed on the remote stack */
     _Atomic uint32_t remote_busy;       /* remote frees in progress */
     uint64_t free_bits[BUCKET_BITMAP_WORDS];            /* owner's free blocks */
-    _Atomic uint64_t remote_bits[BUCKET_BITMAP_WORDS];  /* freed by others */
 } bucket_span_t;
 
 #define BUCKET_SEG_MAGIC 0x6875736b79736567ull          /* "huskyseg" */
 
 /* Header of a segment (slot 0).  spans[i] describes the span starting at slot
- * i; slot_span[i] points at the span covering slot i (NULL when free).  The
- * masks are guarded by the pool lock. */
+ * i and remote_bits[i] is its bitmap of remote frees (kept apart, so that
+ * the pages of a heap without cross-thread frees never hold it; all zero
+ * unless a span starts at slot i); slot_span[i] points at the span covering
+ * slot i (NULL when free).  The masks are guarded by the pool lock. */
 typedef struct bucket_segment {
     uint64_t magic;                     /* BUCKET_SEG_MAGIC */
     struct bucket_segment *next;        /* all segments, newest first */
@@ -90,10 +94,18 @@ typedef struct bucket_segment {
     uint64_t dirty_time[BUCKET_SLOTS];  /* when each dirty slot was freed (ns) */
     bucket_span_t *_Atomic slot_span[BUCKET_SLOTS];     /* span covering slot */
     bucket_span_t spans[BUCKET_SLOTS];  /* metadata, indexed by first slot */
+    _Atomic uint64_t remote_bits[BUCKET_SLOTS][BUCKET_BITMAP_WORDS];   /* freed by others */
 } bucket_segment_t;
 
 _Static_assert(sizeof(bucket_segment_t) <= BUCKET_META_SLOTS * BUCKET_SLOT_SIZE - BUCKET_PAGE,
                "segment header must leave room for its guard page");
+
+/* The bitmap of blocks of span freed by other threads, not merged yet. */
+static inline _Atomic uint64_t *bucket_remote_bits(const bucket_span_t *span)
+{
+    bucket_segment_t *seg = (bucket_segment_t *)(span->base & ~(uintptr_t)BUCKET_SEG_MASK);
+    return seg->remote_bits[(span->base & BUCKET_SEG_MASK) >> BUCKET_SLOT_SHIFT];
+}
 
 /* segment.c */
 #define BUCKET_MAP_BITS     (47 - BUCKET_SEG_SHIFT)     /* 47-bit user space */
@@ -128,10 +140,12 @@ static inline bucket_span_t *bucket_span_of(uintptr_t addr)
 }
 
 /* span.c */
+#define BUCKET_POP_CHUNK    ((uintptr_t)16 << 10)       /* least populated at once */
 void _bucket_span_init(bucket_span_t *span, unsigned cls, struct bucket_heap *heap);
 void *_bucket_span_take(bucket_span_t *span);
 void _bucket_span_trim(bucket_span_t *span);
 void _bucket_span_leave_cur(bucket_span_t *span);
+void _bucket_span_populate(bucket_span_t *span);
 
 /* ---- heaps (thread_cache.c) ---- */
 #define BUCKET_TRIM_MAX 32u                     /* sparse spans a heap remembers */
@@ -188,6 +202,8 @@ void *_bucket_os_map(size_t size, size_t align);
 void _bucket_os_unmap(void *p, size_t size);
 void _bucket_os_purge(void *p, size_t size);
 void _bucket_os_guard(void *p, size_t size);
+void _bucket_os_hugepage(void *p, size_t size);
+void _bucket_os_populate(void *p, size_t size);
 void *_bucket_os_remap(void *p, size_t old_size, size_t new_size);
 uint64_t _bucket_now_ns(void);
 void _bucket_write_u64(int fd, const char *key, uint64_t v, int json, bool first);

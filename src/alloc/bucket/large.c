@@ -22,6 +22,7 @@
 #define BUCKET_CACHE_MAX        ((size_t)16 << 20)
 #define BUCKET_CACHE_DELAY_NS   (500ull * 1000 * 1000)
 #define BUCKET_TABLE_MIN        256
+#define BUCKET_HUGE_SIZE        ((size_t)2 << 20)       /* a transparent huge page */
 
 /* One large block: its address and mapped length (a page multiple). */
 typedef struct large_entry {
@@ -224,6 +225,23 @@ static bool cache_put_locked(uintptr_t addr, size_t len, uint64_t now,
     }
 }
 
+/* A fresh mapping of len bytes aligned to align (at least a page).  One of
+ * 2 MiB or more starts on a 2 MiB boundary and asks for huge pages, so each
+ * whole 2 MiB of it costs one page fault instead of 512 (on a virtual
+ * machine a fault can cost 10-25 us).  Only whole 2 MiB parts inside the
+ * mapping become huge pages; its tail keeps 4 KiB pages, so a block whose
+ * pages are all touched takes no more memory than with small pages. */
+static uintptr_t map_block(size_t len, size_t align)
+{
+    bool huge = len >= BUCKET_HUGE_SIZE;
+    if (huge && align < BUCKET_HUGE_SIZE)
+        align = BUCKET_HUGE_SIZE;
+    void *p = _bucket_os_map(len, align > BUCKET_PAGE ? align : BUCKET_PAGE);
+    if (p != NULL && huge)
+        _bucket_os_hugepage(p, len);
+    return (uintptr_t)p;
+}
+
 static void unmap_all(cache_entry_t *list, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -247,13 +265,14 @@ static uintptr_t fit_cached(uintptr_t addr, size_t *got, size_t len)
     }
     void *q = _bucket_os_remap((void *)addr, *got, len);
     if (q != NULL) {
+        if (len >= BUCKET_HUGE_SIZE)
+            _bucket_os_hugepage(q, len);
         *got = len;
         return (uintptr_t)q;
     }
     _bucket_os_unmap((void *)addr, *got);
-    q = _bucket_os_map(len, BUCKET_PAGE);
     *got = len;
-    return (uintptr_t)q;
+    return map_block(len, BUCKET_PAGE);
 }
 
 /* A block of `size` bytes aligned to `align` (0 or a power of two), zeroed
@@ -276,7 +295,7 @@ void *_bucket_large_alloc(size_t size, size_t align, bool zero)
         ha_unlock(&large_lock);
     }
     if (!hit) {
-        addr = (uintptr_t)_bucket_os_map(len, align > BUCKET_PAGE ? align : BUCKET_PAGE);
+        addr = map_block(len, align);
         if (addr == 0) {
             errno = ENOMEM;
             return NULL;
@@ -370,6 +389,8 @@ void *_bucket_large_realloc(void *p, size_t size)
         errno = ENOMEM;
         return NULL;
     }
+    if (len >= BUCKET_HUGE_SIZE)
+        _bucket_os_hugepage(q, len);
     if (!record((uintptr_t)q, len)) {
         _bucket_os_unmap(q, len);
         errno = ENOMEM;

@@ -17,7 +17,7 @@ void _bucket_remote_free(bucket_span_t *span, size_t idx)
 {
     uint64_t bit = 1ull << (idx & 63);
     atomic_fetch_add(&span->remote_busy, 1);
-    uint64_t old = atomic_fetch_or(&span->remote_bits[idx >> 6], bit);
+    uint64_t old = atomic_fetch_or(&bucket_remote_bits(span)[idx >> 6], bit);
     if (HA_UNLIKELY(old & bit))
         _bucket_fail("double free", (void *)(span->base + idx * span->size));
     if (atomic_exchange(&span->remote_flag, 1) == 0) {
@@ -44,10 +44,11 @@ static void span_merge(bucket_heap_t *heap, bucket_span_t *span)
 {
     unsigned words = (span->capacity + 63) / 64;
     uint32_t before = span->nfree;
+    _Atomic uint64_t *remote = bucket_remote_bits(span);
     for (unsigned i = 0; i < words; i++) {
-        if (atomic_load_explicit(&span->remote_bits[i], memory_order_relaxed) == 0)
+        if (atomic_load_explicit(&remote[i], memory_order_relaxed) == 0)
             continue;
-        uint64_t x = atomic_exchange_explicit(&span->remote_bits[i], 0, memory_order_acquire);
+        uint64_t x = atomic_exchange_explicit(&remote[i], 0, memory_order_acquire);
         if (HA_UNLIKELY(x & span->free_bits[i])) {
             size_t idx = (size_t)i * 64 + (unsigned)__builtin_ctzll(x & span->free_bits[i]);
             _bucket_fail("double free", (void *)(span->base + idx * span->size));

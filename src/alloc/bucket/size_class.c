@@ -65,3 +65,13 @@ const bucket_class_t _bucket_classes[BUCKET_NCLASS] = {
     {114688u, 14u,    8u,      0x924925ull},   /* 46 */
     {131072u, 16u,    8u,      0x800000ull},   /* 47 */
 };
+
+/* Class of each request of up to BUCKET_LOOKUP_MAX bytes, indexed by the size
+ * rounded up to 16 bytes and divided by 16 (bucket_size_class). */
+const uint8_t _bucket_class_lookup[BUCKET_LOOKUP_MAX / 16 + 1] = {
+     0,  0,  1,  2,  3,  4,  5,  6,  7,  8,  8,  9,  9, 10, 10, 11,
+    11, 12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15,
+    15, 16, 16, 16, 16, 16, 16, 16, 16, 17, 17, 17, 17, 17, 17, 17,
+    17, 18, 18, 18, 18, 18, 18, 18, 18, 19, 19, 19, 19, 19, 19, 19,
+    19,
+};

@@ -25,12 +25,16 @@ typedef struct bucket_class {
 
 extern const bucket_class_t _bucket_classes[BUCKET_NCLASS];
 
+#define BUCKET_LOOKUP_MAX   1024u                       /* sizes found in the table */
+extern const uint8_t _bucket_class_lookup[BUCKET_LOOKUP_MAX / 16 + 1];
+
 /* The class of a request of `size` bytes (size <= BUCKET_SMALL_MAX): 16-byte
- * steps up to 128, then four steps per power of two. */
+ * steps up to 128, then four steps per power of two.  Requests of up to 1 KiB,
+ * the most frequent, are one table load. */
 static inline unsigned bucket_size_class(size_t size)
 {
-    if (size <= 128)
-        return size == 0 ? 0 : (unsigned)((size - 1) >> 4);
+    if (size <= BUCKET_LOOKUP_MAX)
+        return _bucket_class_lookup[(size + 15) >> 4];
     size_t m = size - 1;
     unsigned b = 63u - (unsigned)__builtin_clzl(m);    /* 2^b <= m < 2^(b+1) */
     return 8u + (b - 7u) * 4u + (unsigned)((m >> (b - 2)) & 3u);

@@ -23,6 +23,7 @@ void _bucket_span_init(bucket_span_t *span, unsigned cls, bucket_heap_t *heap)
     span->hint = 0;
     span->trim_at = 0;
     span->trim_slot = BUCKET_NO_TRIM;
+    span->pop_to = span->pop_end = 0;
     span->owner = heap;
     span->in_partial = 0;
     span->next = span->prev = span->remote_next = NULL;
@@ -99,4 +100,26 @@ void *_bucket_span_take(bucket_span_t *span)
     span->nfree--;
     size_t idx = (size_t)span->hint * 64 + (unsigned)__builtin_ctzll(w);
     return (void *)(span->base + idx * span->size);
+}
+
+/* A span whose pages are populated ahead of use (pop_end != 0, see
+ * _bucket_alloc_slow): makes the pages of the bitmap word the owner now
+ * allocates from resident in one system call, at least BUCKET_POP_CHUNK at a
+ * time, instead of one page fault per page.  Called when allocation moves to
+ * a new word, so at most one chunk beyond the blocks in use is populated. */
+void _bucket_span_populate(bucket_span_t *span)
+{
+    uintptr_t word_end = span->base + ((uintptr_t)span->hint + 1) * 64 * span->size;
+    if (word_end <= span->pop_to)
+        return;
+    uintptr_t end = span->pop_to + BUCKET_POP_CHUNK;
+    if (end < word_end)
+        end = word_end;
+    end = (end + BUCKET_PAGE - 1) & ~(uintptr_t)(BUCKET_PAGE - 1);
+    if (end > span->pop_end)
+        end = span->pop_end;
+    _bucket_os_populate((void *)span->pop_to, end - span->pop_to);
+    span->pop_to = end;
+    if (end == span->pop_end)
+        span->pop_end = 0;
 }

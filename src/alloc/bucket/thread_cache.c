@@ -117,6 +117,22 @@ static void partial_unlink(bucket_heap_t *heap, bucket_span_t *span)
     span->in_partial = 0;
 }
 
+/* A class that used up its span and takes a clean one will most likely fill
+ * it too: its pages are populated ahead of use (_bucket_span_populate)
+ * rather than faulted in one by one.  A span whose blocks are so big that
+ * one bitmap word covers more than BUCKET_POP_CHUNK is populated only up to
+ * its middle (all at once, since allocation only comes back to the slow path
+ * at the end of a word), so the last span of such a class, often left part
+ * used, does not make many unused pages resident. */
+static void populate_plan(bucket_span_t *span)
+{
+    uintptr_t bytes = (uintptr_t)span->capacity * span->size;
+    if ((uintptr_t)span->size * 64 > BUCKET_POP_CHUNK)
+        bytes /= 2;
+    span->pop_to = span->base;
+    span->pop_end = (span->base + bytes + BUCKET_PAGE - 1) & ~(uintptr_t)(BUCKET_PAGE - 1);
+}
+
 /* The fast path found no free bit at cur's hint: finish cur if it has blocks
  * left, otherwise switch to another span of the class, or to a fresh one from
  * the pool.  Remote frees are merged first in both cases (once per 64 blocks at
@@ -130,9 +146,13 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
     if (span->nfree > 0) {
         if (pending)
             _bucket_remote_collect(heap);
-        return _bucket_span_take(span);
+        void *p = _bucket_span_take(span);
+        if (span->pop_end != 0)
+            _bucket_span_populate(span);
+        return p;
     }
-    if (span != &_bucket_empty_span)                    /* shared: never written */
+    bool busy = span != &_bucket_empty_span;            /* cur was used up */
+    if (busy)                                           /* shared: never written */
         _bucket_span_leave_cur(span);
     heap->cur[cls] = &_bucket_empty_span;               /* a full span sits in no list */
     if (pending)
@@ -150,10 +170,15 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
         if (clean)                                      /* the heap grows for real */
             trim_pending(heap, false);
         _bucket_span_init(span, cls, heap);
+        if (busy && clean)                              /* a busy class: fill it */
+            populate_plan(span);
         heap->spans_taken++;
     }
     heap->cur[cls] = span;
-    return _bucket_span_take(span);
+    void *p = _bucket_span_take(span);
+    if (span->pop_end != 0)
+        _bucket_span_populate(span);
+    return p;
 }
 
 /* Called by the owner when a free or a merge made a span go from full to not
