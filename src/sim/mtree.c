@@ -194,7 +194,10 @@ static void update(struct sim_mtree *mt, unsigned i, uint64_t pos, uint32_t v)
             g[k] = v;
             return;
         } else {
-            m = max_without(g, k, k, v);
+            /* the lowered entry was the group's maximum: it stays so when no
+             * other entry exceeds v (a block shrinking from the front, or the
+             * only block of a group emptied), else the others decide */
+            m = group_mask(g, v + 1) & ~(1u << k) ? max_without(g, k, k, v) : v;
         }
         g[k] = v;
         if (m == p)
@@ -232,9 +235,12 @@ void _sim_mt_move(struct sim_mtree *mt, uint64_t from, uint64_t to, uint32_t v, 
         return;
     }
     uint32_t *g = mt->lv[0] + (to & ~(uint64_t)15);
-    uint32_t m = max_without(g, (unsigned)(from & 15), (unsigned)(to & 15), v);
-    g[from & 15] = 0;
-    g[to & 15] = v;
+    unsigned kf = (unsigned)(from & 15), kt = (unsigned)(to & 15);
+    /* v is the group's new maximum unless another entry exceeds it */
+    unsigned others = group_mask(g, v + 1) & ~(1u << kf) & ~(1u << kt);
+    uint32_t m = others ? max_without(g, kf, kt, v) : v;
+    g[kf] = 0;
+    g[kt] = v;
     mt->tile[to] = t;
     update(mt, 1, to >> 4, m);
 }
@@ -255,7 +261,7 @@ static uint64_t descend_left(const struct sim_mtree *mt, unsigned i, uint64_t k,
  * SIM_MT_NONE: along the path up from p, the rest of each group, then down. */
 uint64_t _sim_mt_first_from(const struct sim_mtree *mt, uint64_t p, uint32_t n)
 {
-    if (mt->lv[mt->nlv - 1] && group_max(mt->lv[mt->nlv - 1]) < n)
+    if (!group_mask(mt->lv[mt->nlv - 1], n))
         return SIM_MT_NONE;
     for (unsigned i = 0; i < mt->nlv; i++) {
         if (p >= level_len(mt->cap, i))
