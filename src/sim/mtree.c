@@ -11,8 +11,13 @@
  * Layout: implicit, one array per level; entry j of level i covers positions
  * [j * 16^i, (j + 1) * 16^i), whatever the capacity, so growing (doubling the
  * positions) only appends zeros and, when the top level outgrows one group,
- * adds a level above it.  Invariant: every entry of level i > 0 is the
- * maximum of its 16 children, and the top level is a single group.
+ * adds a level above it.  Invariant: every entry of level i > 0 is at
+ * least the maximum of its 16 children (a bound: raising a value raises the
+ * bounds above it, lowering one leaves them; a search that goes down a
+ * bound no child reaches repairs it to its group's maximum and tries the
+ * next candidate), level 0 holds the exact values, and the top level is a
+ * single group.  The answers are those of exact maxima: a bound never hides
+ * a position that fits.
  * Values are kept below 2^31 (larger ones saturate), so the 16-way
  * comparisons can use signed SIMD compares.
  */
@@ -56,13 +61,33 @@ static inline unsigned group_mask(const uint32_t *g, uint32_t n)
 #endif
 }
 
-/* The largest entry of group g (building a level anew: not a hot path). */
+/* The largest entry of group g. */
 static inline uint32_t group_max(const uint32_t *g)
 {
+#if defined(__SSE2__)
+    /* values are below 2^31: signed compares order them */
+    const __m128i *v = (const __m128i *)g;
+    __m128i a = _mm_loadu_si128(v), b = _mm_loadu_si128(v + 1);
+    __m128i c = _mm_loadu_si128(v + 2), d = _mm_loadu_si128(v + 3);
+    __m128i gt = _mm_cmpgt_epi32(a, b);
+    a = _mm_or_si128(_mm_and_si128(gt, a), _mm_andnot_si128(gt, b));
+    gt = _mm_cmpgt_epi32(c, d);
+    c = _mm_or_si128(_mm_and_si128(gt, c), _mm_andnot_si128(gt, d));
+    gt = _mm_cmpgt_epi32(a, c);
+    a = _mm_or_si128(_mm_and_si128(gt, a), _mm_andnot_si128(gt, c));
+    b = _mm_shuffle_epi32(a, _MM_SHUFFLE(1, 0, 3, 2));
+    gt = _mm_cmpgt_epi32(a, b);
+    a = _mm_or_si128(_mm_and_si128(gt, a), _mm_andnot_si128(gt, b));
+    b = _mm_shuffle_epi32(a, _MM_SHUFFLE(2, 3, 0, 1));
+    gt = _mm_cmpgt_epi32(a, b);
+    a = _mm_or_si128(_mm_and_si128(gt, a), _mm_andnot_si128(gt, b));
+    return (uint32_t)_mm_cvtsi128_si32(a);
+#else
     uint32_t m = 0;
     for (unsigned k = 0; k < 16; k++)
         m = g[k] > m ? g[k] : m;
     return m;
+#endif
 }
 
 /* Reallocates p from n to n2 entries of 4 bytes, zeroing the new ones; a
@@ -127,83 +152,19 @@ int _sim_mt_reserve(struct sim_mtree *mt, uint64_t pos)
     return 0;
 }
 
-#if defined(__SSE2__)
-static inline __m128i vmax(__m128i a, __m128i b)
+/* Entry pos of level 0 becomes v.  A raised entry raises the bounds above
+ * it until one is already at least v; a lowered one leaves them as they
+ * are (still bounds), so cutting a block or emptying a position costs one
+ * store, whatever the depth. */
+static inline void update(struct sim_mtree *mt, uint64_t pos, uint32_t v)
 {
-    __m128i gt = _mm_cmpgt_epi32(a, b);
-    return _mm_or_si128(_mm_and_si128(gt, a), _mm_andnot_si128(gt, b));
-}
-
-static const int32_t lane_ids[16] __attribute__((aligned(16))) = {
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-
-/* Entries q*4 .. q*4+3 of group g, with entries a and b (splatted) zeroed. */
-static inline __m128i quad_without(const uint32_t *g, int q, __m128i a, __m128i b)
-{
-    __m128i lane = _mm_load_si128((const __m128i *)(lane_ids + 4 * q));
-    __m128i drop = _mm_or_si128(_mm_cmpeq_epi32(lane, a), _mm_cmpeq_epi32(lane, b));
-    return _mm_andnot_si128(drop, _mm_loadu_si128((const __m128i *)(g + 4 * q)));
-}
-#endif
-
-/* The maximum of w and of group g without its entries ka and kb (ka may
- * equal kb), read before any store to the group: a wide load of a
- * just-stored entry would stall on store forwarding. */
-static inline uint32_t max_without(const uint32_t *g, unsigned ka, unsigned kb, uint32_t w)
-{
-#if defined(__SSE2__)
-    /* values are below 2^31: signed compares order them */
-    __m128i a = _mm_set1_epi32((int)ka), b = _mm_set1_epi32((int)kb);
-    __m128i m = vmax(vmax(quad_without(g, 0, a, b), quad_without(g, 1, a, b)),
-                     vmax(quad_without(g, 2, a, b), quad_without(g, 3, a, b)));
-    m = vmax(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(1, 0, 3, 2)));
-    m = vmax(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));
-    uint32_t r = (uint32_t)_mm_cvtsi128_si32(m);
-    return r > w ? r : w;
-#else
-    uint32_t m = w;
-    for (unsigned j = 0; j < 16; j++) {
-        uint32_t x = j == ka || j == kb ? 0 : g[j];
-        m = x > m ? x : m;
-    }
-    return m;
-#endif
-}
-
-/* Sets entry pos of level i to v and brings the maxima above it up to
- * date, stopping as soon as one does not change: a raised entry raises its
- * parent only past the parent's value, a lowered one lowers it only if it
- * was the group's maximum. */
-static void update(struct sim_mtree *mt, unsigned i, uint64_t pos, uint32_t v)
-{
-    for (;; i++) {
-        uint32_t *g = mt->lv[i] + (pos & ~(uint64_t)15);
-        unsigned k = (unsigned)(pos & 15);
-        uint32_t old = g[k];
-        if (old == v)
-            return;
-        if (i + 1 == mt->nlv) {
-            g[k] = v;
-            return;
-        }
-        uint32_t p = mt->lv[i + 1][pos >> 4];
-        uint32_t m;
-        if (v >= p) {
-            m = v;
-        } else if (old < p) {
-            g[k] = v;
-            return;
-        } else {
-            /* the lowered entry was the group's maximum: it stays so when no
-             * other entry exceeds v (a block shrinking from the front, or the
-             * only block of a group emptied), else the others decide */
-            m = group_mask(g, v + 1) & ~(1u << k) ? max_without(g, k, k, v) : v;
-        }
-        g[k] = v;
-        if (m == p)
-            return;
+    mt->lv[0][pos] = v;
+    for (unsigned i = 1; i < mt->nlv; i++) {
         pos >>= 4;
-        v = m;
+        uint32_t *e = mt->lv[i] + pos;
+        if (*e >= v)
+            return;
+        *e = v;
     }
 }
 
@@ -214,52 +175,96 @@ void _sim_mt_set(struct sim_mtree *mt, uint64_t pos, uint32_t v, uint32_t t)
 {
     if (v)
         mt->tile[pos] = t;
-    update(mt, 0, pos, v);
+    update(mt, pos, v);
 }
 
 /* Sets the value of occupied position pos, its tile unchanged. */
 void _sim_mt_revalue(struct sim_mtree *mt, uint64_t pos, uint32_t v)
 {
-    update(mt, 0, pos, v);
+    update(mt, pos, v);
 }
 
 /* Moves the entry at position `from` to the empty position `to` (below
- * cap) with value v and tile t.  Within one group (a block cut from the
- * front of a free block moves a few granules) the maxima above are brought
- * up to date once. */
+ * cap) with value v and tile t. */
 void _sim_mt_move(struct sim_mtree *mt, uint64_t from, uint64_t to, uint32_t v, uint32_t t)
 {
-    if ((from ^ to) >> 4 || mt->nlv == 1) {
-        _sim_mt_set(mt, from, 0, 0);
-        _sim_mt_set(mt, to, v, t);
-        return;
-    }
-    uint32_t *g = mt->lv[0] + (to & ~(uint64_t)15);
-    unsigned kf = (unsigned)(from & 15), kt = (unsigned)(to & 15);
-    /* v is the group's new maximum unless another entry exceeds it */
-    unsigned others = group_mask(g, v + 1) & ~(1u << kf) & ~(1u << kt);
-    uint32_t m = others ? max_without(g, kf, kt, v) : v;
-    g[kf] = 0;
-    g[kt] = v;
+    mt->lv[0][from] = 0;
     mt->tile[to] = t;
-    update(mt, 1, to >> 4, m);
+    update(mt, to, v);
 }
 
-/* From entry k of level i (value >= n), down to the leftmost position
- * under it whose value is >= n. */
-static uint64_t descend_left(const struct sim_mtree *mt, unsigned i, uint64_t k, uint32_t n)
+/* Entry k of level i was found at least n, yet no entry of its group below
+ * is: it is a stale bound.  Sets it to the maximum of its group, now below
+ * n, so that no search for n or more comes down here again. */
+static inline void repair(struct sim_mtree *mt, unsigned i, uint64_t k)
 {
+    mt->lv[i][k] = group_max(mt->lv[i - 1] + 16 * k);
+}
+
+/* From entry k of level `top` (at least n), down to the leftmost position
+ * under it whose value is >= n; SIM_MT_NONE when the entry was a stale
+ * bound (the bounds found so on the way are repaired).  A dead end goes
+ * back up to the next candidate to the right: the entries left of it were
+ * below n when the search went down. */
+static uint64_t descend_left(struct sim_mtree *mt, unsigned top, uint64_t k, uint32_t n)
+{
+    unsigned i = top;
     while (i > 0) {
-        i--;
-        k *= 16;
-        k += (unsigned)__builtin_ctz(group_mask(mt->lv[i] + k, n));
+        unsigned m = group_mask(mt->lv[i - 1] + 16 * k, n);
+        if (m) {
+            i--;
+            k = 16 * k + (unsigned)__builtin_ctz(m);
+            continue;
+        }
+        for (;;) {
+            repair(mt, i, k);
+            if (i == top)
+                return SIM_MT_NONE;
+            m = group_mask(mt->lv[i] + (k & ~(uint64_t)15), n) & (~1u << (k & 15));
+            if (m) {
+                k = (k & ~(uint64_t)15) + (unsigned)__builtin_ctz(m);
+                break;
+            }
+            k >>= 4;
+            i++;
+        }
+    }
+    return k;
+}
+
+/* The mirror of descend_left: the rightmost position, dead ends going back
+ * to the next candidate to the left. */
+static uint64_t descend_right(struct sim_mtree *mt, unsigned top, uint64_t k, uint32_t n)
+{
+    unsigned i = top;
+    while (i > 0) {
+        unsigned m = group_mask(mt->lv[i - 1] + 16 * k, n);
+        if (m) {
+            i--;
+            k = 16 * k + 31u - (unsigned)__builtin_clz(m);
+            continue;
+        }
+        for (;;) {
+            repair(mt, i, k);
+            if (i == top)
+                return SIM_MT_NONE;
+            m = group_mask(mt->lv[i] + (k & ~(uint64_t)15), n) & ((1u << (k & 15)) - 1);
+            if (m) {
+                k = (k & ~(uint64_t)15) + 31u - (unsigned)__builtin_clz(m);
+                break;
+            }
+            k >>= 4;
+            i++;
+        }
     }
     return k;
 }
 
 /* The leftmost position at or after p whose value is >= n (n >= 1), or
- * SIM_MT_NONE: along the path up from p, the rest of each group, then down. */
-uint64_t _sim_mt_first_from(const struct sim_mtree *mt, uint64_t p, uint32_t n)
+ * SIM_MT_NONE: along the path up from p, the rest of each group, then down
+ * (each candidate in turn: a stale bound may lead nowhere).  Entries above
+ * level 0 met on the way up lie wholly after p. */
+uint64_t _sim_mt_first_from(struct sim_mtree *mt, uint64_t p, uint32_t n)
 {
     if (!group_mask(mt->lv[mt->nlv - 1], n))
         return SIM_MT_NONE;
@@ -267,38 +272,38 @@ uint64_t _sim_mt_first_from(const struct sim_mtree *mt, uint64_t p, uint32_t n)
         if (p >= level_len(mt->cap, i))
             return SIM_MT_NONE;
         uint64_t g = p & ~(uint64_t)15;
-        unsigned m = group_mask(mt->lv[i] + g, n) & (~0u << (p & 15));
-        if (m)
-            return descend_left(mt, i, g + (unsigned)__builtin_ctz(m), n);
+        for (unsigned m = group_mask(mt->lv[i] + g, n) & (~0u << (p & 15)); m; m &= m - 1) {
+            uint64_t r = descend_left(mt, i, g + (unsigned)__builtin_ctz(m), n);
+            if (r != SIM_MT_NONE)
+                return r;
+        }
         p = (p >> 4) + 1;
     }
     return SIM_MT_NONE;
 }
 
 /* The leftmost position whose value is >= n, or SIM_MT_NONE. */
-uint64_t _sim_mt_first(const struct sim_mtree *mt, uint32_t n)
+uint64_t _sim_mt_first(struct sim_mtree *mt, uint32_t n)
 {
     unsigned top = mt->nlv - 1;
-    unsigned m = group_mask(mt->lv[top], n);
-    if (!m)
-        return SIM_MT_NONE;
-    return descend_left(mt, top, (unsigned)__builtin_ctz(m), n);
+    for (unsigned m = group_mask(mt->lv[top], n); m; m &= m - 1) {
+        uint64_t r = descend_left(mt, top, (unsigned)__builtin_ctz(m), n);
+        if (r != SIM_MT_NONE)
+            return r;
+    }
+    return SIM_MT_NONE;
 }
 
 /* The rightmost position whose value is >= n, or SIM_MT_NONE. */
-uint64_t _sim_mt_last(const struct sim_mtree *mt, uint32_t n)
+uint64_t _sim_mt_last(struct sim_mtree *mt, uint32_t n)
 {
-    unsigned i = mt->nlv - 1;
-    unsigned m = group_mask(mt->lv[i], n);
-    if (!m)
-        return SIM_MT_NONE;
-    uint64_t k = 31u - (unsigned)__builtin_clz(m);
-    while (i > 0) {
-        i--;
-        k *= 16;
-        k += 31u - (unsigned)__builtin_clz(group_mask(mt->lv[i] + k, n));
+    unsigned top = mt->nlv - 1;
+    for (unsigned m = group_mask(mt->lv[top], n); m; m &= ~(1u << (31u - __builtin_clz(m)))) {
+        uint64_t r = descend_right(mt, top, 31u - (unsigned)__builtin_clz(m), n);
+        if (r != SIM_MT_NONE)
+            return r;
     }
-    return k;
+    return SIM_MT_NONE;
 }
 
 /* Renumbers the occupied positions 0, 1, ... in order (their order kept),
@@ -328,7 +333,8 @@ uint64_t _sim_mt_compact(struct sim_mtree *mt, uint64_t end,
     return k;
 }
 
-/* Verifies every maximum; counts the occupied positions. */
+/* Verifies every bound (exact beyond the positions: 0); counts the
+ * occupied positions. */
 int _sim_mt_check(const struct sim_mtree *mt, uint64_t *count, char *why, size_t len)
 {
     *count = 0;
@@ -338,9 +344,9 @@ int _sim_mt_check(const struct sim_mtree *mt, uint64_t *count, char *why, size_t
         uint64_t below = level_len(mt->cap, i - 1);
         for (uint64_t j = 0; j < level_len(mt->cap, i); j++) {
             uint32_t m = 16 * j < below ? group_max(mt->lv[i - 1] + 16 * j) : 0;
-            if (mt->lv[i][j] != m) {
+            if (mt->lv[i][j] < m || (16 * j >= below && mt->lv[i][j])) {
                 snprintf(why, len, "max tree: level %u entry %" PRIu64 " is %" PRIu32
-                         ", its group's maximum %" PRIu32, i, j, mt->lv[i][j], m);
+                         ", below its group's maximum %" PRIu32, i, j, mt->lv[i][j], m);
                 return -1;
             }
         }

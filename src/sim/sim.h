@@ -229,9 +229,9 @@ int _sim_mt_reserve(struct sim_mtree *mt, uint64_t pos);
 void _sim_mt_set(struct sim_mtree *mt, uint64_t pos, uint32_t v, uint32_t t);
 void _sim_mt_revalue(struct sim_mtree *mt, uint64_t pos, uint32_t v);
 void _sim_mt_move(struct sim_mtree *mt, uint64_t from, uint64_t to, uint32_t v, uint32_t t);
-uint64_t _sim_mt_first_from(const struct sim_mtree *mt, uint64_t p, uint32_t n);
-uint64_t _sim_mt_first(const struct sim_mtree *mt, uint32_t n);
-uint64_t _sim_mt_last(const struct sim_mtree *mt, uint32_t n);
+uint64_t _sim_mt_first_from(struct sim_mtree *mt, uint64_t p, uint32_t n);
+uint64_t _sim_mt_first(struct sim_mtree *mt, uint32_t n);
+uint64_t _sim_mt_last(struct sim_mtree *mt, uint32_t n);
 uint64_t _sim_mt_compact(struct sim_mtree *mt, uint64_t end,
                          void (*renum)(void *ctx, uint32_t t, uint64_t pos), void *ctx);
 int _sim_mt_check(const struct sim_mtree *mt, uint64_t *count, char *why, size_t len);

@@ -181,8 +181,9 @@ static void test_fifo_order(void)
     }
 }
 
-/* --check must see a broken max tree: a stamp not yet handed out, a wrong
- * maximum above the leaves, a leaf that disagrees with its block. */
+/* --check must see a broken max tree: a stamp not yet handed out, a bound
+ * above the leaves below the values it covers, a leaf that disagrees with
+ * its block. */
 static void test_mtree_check(void)
 {
     const struct sim_policy *ps[2] = {&sim_ff_fifo, &sim_ff_addr};
@@ -200,9 +201,10 @@ static void test_mtree_check(void)
         s.t[f].stamp = s.stamp_next;
         int stamp_caught = i == 1 || s.policy->check(&s, why, sizeof why) < 0;
         s.t[f].stamp = stamp;
-        s.mt.lv[1][0]++;
-        int max_caught = s.policy->check(&s, why, sizeof why) < 0;
-        s.mt.lv[1][0]--;
+        uint32_t bound = s.mt.lv[1][0];  /* group 0 holds free blocks: a bound below them */
+        s.mt.lv[1][0] = 0;
+        int max_caught = bound && s.policy->check(&s, why, sizeof why) < 0;
+        s.mt.lv[1][0] = bound;
         uint64_t pos = i == 0 ? s.t[f].stamp : s.t[f].addr >> s.mt_shift;
         s.mt.tile[pos] = t;
         int leaf_caught = s.policy->check(&s, why, sizeof why) < 0;
@@ -235,15 +237,20 @@ static void test_mtree_search(void)
         ref[pos] = v;
         uint32_t n = 1 + (uint32_t)((rng >> 8) % 1000);
         uint64_t from = (rng >> 30) % N, want_first = SIM_MT_NONE, want_last = SIM_MT_NONE;
+        uint64_t want_first0 = SIM_MT_NONE;
         for (uint64_t p = 0; p < N; p++) {
             if (ref[p] >= n && want_first == SIM_MT_NONE && p >= from)
                 want_first = p;
+            if (ref[p] >= n && want_first0 == SIM_MT_NONE)
+                want_first0 = p;
             if (ref[p] >= n)
                 want_last = p;
         }
         uint64_t got = _sim_mt_first_from(&mt, from, n);
         bad += got != want_first;
         bad += _sim_mt_last(&mt, n) != want_last;
+        if (step % 3 == 0)
+            bad += _sim_mt_first(&mt, n) != want_first0;
     }
     char why[256];
     uint64_t count = 0, nref = 0;
