@@ -243,13 +243,16 @@ static uint32_t fifo_find(struct sim_state *s, uint64_t need)
 }
 
 /* The latest-filed block that fits: exactly the first block that fits in
- * a LIFO list, where the latest-filed block stands first. */
+ * a LIFO list, where the latest-filed block stands first.  The search
+ * starts from the latest stamp given. */
 static uint32_t lifo_find(struct sim_state *s, uint64_t need)
 {
     uint64_t n = need >> s->v_shift;
     if (n >= SIM_MT_VMAX)
         return walk_find(s, need, 2, 0);
-    return mt_tile(s, _sim_mt_last(&s->mt, (uint32_t)n));
+    if (!s->stamp_next)
+        return 0;
+    return mt_tile(s, _sim_mt_last_before(&s->mt, s->stamp_next - 1, (uint32_t)n));
 }
 
 /* Verifies that the max tree holds exactly the free tiles, each at its

@@ -294,16 +294,33 @@ uint64_t _sim_mt_first(struct sim_mtree *mt, uint32_t n)
     return SIM_MT_NONE;
 }
 
+/* The rightmost position at or before p whose value is >= n (n >= 1), or
+ * SIM_MT_NONE: the mirror of _sim_mt_first_from.  Starting near the right
+ * end, a LIFO search that fits among the latest filings stays low in the
+ * tree. */
+uint64_t _sim_mt_last_before(struct sim_mtree *mt, uint64_t p, uint32_t n)
+{
+    if (!group_mask(mt->lv[mt->nlv - 1], n))
+        return SIM_MT_NONE;
+    for (unsigned i = 0; i < mt->nlv; i++) {
+        uint64_t g = p & ~(uint64_t)15;
+        unsigned m = group_mask(mt->lv[i] + g, n) & (0xffffu >> (15 - (p & 15)));
+        for (; m; m &= ~(1u << (31u - __builtin_clz(m)))) {
+            uint64_t r = descend_right(mt, i, g + 31u - (unsigned)__builtin_clz(m), n);
+            if (r != SIM_MT_NONE)
+                return r;
+        }
+        if (p < 16)
+            return SIM_MT_NONE;
+        p = (p >> 4) - 1;
+    }
+    return SIM_MT_NONE;
+}
+
 /* The rightmost position whose value is >= n, or SIM_MT_NONE. */
 uint64_t _sim_mt_last(struct sim_mtree *mt, uint32_t n)
 {
-    unsigned top = mt->nlv - 1;
-    for (unsigned m = group_mask(mt->lv[top], n); m; m &= ~(1u << (31u - __builtin_clz(m)))) {
-        uint64_t r = descend_right(mt, top, 31u - (unsigned)__builtin_clz(m), n);
-        if (r != SIM_MT_NONE)
-            return r;
-    }
-    return SIM_MT_NONE;
+    return _sim_mt_last_before(mt, level_len(mt->cap, 0) - 1, n);
 }
 
 /* Renumbers the occupied positions 0, 1, ... in order (their order kept),

@@ -232,6 +232,7 @@ void _sim_mt_move(struct sim_mtree *mt, uint64_t from, uint64_t to, uint32_t v, 
 uint64_t _sim_mt_first_from(struct sim_mtree *mt, uint64_t p, uint32_t n);
 uint64_t _sim_mt_first(struct sim_mtree *mt, uint32_t n);
 uint64_t _sim_mt_last(struct sim_mtree *mt, uint32_t n);
+uint64_t _sim_mt_last_before(struct sim_mtree *mt, uint64_t p, uint32_t n);
 uint64_t _sim_mt_compact(struct sim_mtree *mt, uint64_t end,
                          void (*renum)(void *ctx, uint32_t t, uint64_t pos), void *ctx);
 int _sim_mt_check(const struct sim_mtree *mt, uint64_t *count, char *why, size_t len);

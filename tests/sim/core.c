@@ -237,7 +237,7 @@ static void test_mtree_search(void)
         ref[pos] = v;
         uint32_t n = 1 + (uint32_t)((rng >> 8) % 1000);
         uint64_t from = (rng >> 30) % N, want_first = SIM_MT_NONE, want_last = SIM_MT_NONE;
-        uint64_t want_first0 = SIM_MT_NONE;
+        uint64_t want_first0 = SIM_MT_NONE, want_last_before = SIM_MT_NONE;
         for (uint64_t p = 0; p < N; p++) {
             if (ref[p] >= n && want_first == SIM_MT_NONE && p >= from)
                 want_first = p;
@@ -245,19 +245,24 @@ static void test_mtree_search(void)
                 want_first0 = p;
             if (ref[p] >= n)
                 want_last = p;
+            if (ref[p] >= n && p <= from)
+                want_last_before = p;
         }
         uint64_t got = _sim_mt_first_from(&mt, from, n);
         bad += got != want_first;
         bad += _sim_mt_last(&mt, n) != want_last;
         if (step % 3 == 0)
             bad += _sim_mt_first(&mt, n) != want_first0;
+        if (step % 3 == 1)
+            bad += _sim_mt_last_before(&mt, from, n) != want_last_before;
     }
     char why[256];
     uint64_t count = 0, nref = 0;
     for (uint64_t p = 0; p < N; p++)
         nref += ref[p] != 0;
     tap_ok(rc == 0 && !bad && _sim_mt_check(&mt, &count, why, sizeof why) == 0 && count == nref,
-           "max tree: first-from and last searches agree with a plain array (%llu wrong)",
+           "max tree: first-from, first, last and last-before searches agree with a plain "
+           "array (%llu wrong)",
            (unsigned long long)bad);
     _sim_mt_fini(&mt);
 }
