@@ -6,16 +6,17 @@
  *
  *   leftmost position >= p whose value >= n   (address-ordered first fit,
  *                                              next fit, FIFO first fit)
- *   rightmost position whose value >= n       (LIFO first fit)
+ *   rightmost position <= p whose value >= n  (LIFO first fit)
  *
  * Layout: implicit, one array per level; entry j of level i covers positions
  * [j * 16^i, (j + 1) * 16^i), whatever the capacity, so growing (doubling the
  * positions) only appends zeros and, when the top level outgrows one group,
  * adds a level above it.  Invariant: every entry of level i > 0 is at
  * least the maximum of its 16 children (a bound: raising a value raises the
- * bounds above it, lowering one leaves them; a search that goes down a
- * bound no child reaches repairs it to its group's maximum and tries the
- * next candidate), level 0 holds the exact values, and the top level is a
+ * bounds above it, lowering one updates the maxima of the lowest mt->eager
+ * levels and leaves the bounds above; a search that goes down a bound no
+ * child reaches repairs it to its group's maximum and tries the next
+ * candidate), level 0 holds the exact values, and the top level is a
  * single group.  The answers are those of exact maxima: a bound never hides
  * a position that fits.
  * Values are kept below 2^31 (larger ones saturate), so the 16-way
@@ -61,33 +62,53 @@ static inline unsigned group_mask(const uint32_t *g, uint32_t n)
 #endif
 }
 
-/* The largest entry of group g. */
-static inline uint32_t group_max(const uint32_t *g)
+#if defined(__SSE2__)
+static inline __m128i vmax(__m128i a, __m128i b)
+{
+    __m128i gt = _mm_cmpgt_epi32(a, b);
+    return _mm_or_si128(_mm_and_si128(gt, a), _mm_andnot_si128(gt, b));
+}
+
+static const int32_t lane_ids[16] __attribute__((aligned(16))) = {
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+
+/* Entries q*4 .. q*4+3 of group g, with entries a and b (splatted) zeroed. */
+static inline __m128i quad_without(const uint32_t *g, int q, __m128i a, __m128i b)
+{
+    __m128i lane = _mm_load_si128((const __m128i *)(lane_ids + 4 * q));
+    __m128i drop = _mm_or_si128(_mm_cmpeq_epi32(lane, a), _mm_cmpeq_epi32(lane, b));
+    return _mm_andnot_si128(drop, _mm_loadu_si128((const __m128i *)(g + 4 * q)));
+}
+#endif
+
+/* The maximum of w and of group g without its entries ka and kb (ka may
+ * equal kb), read before any store to the group: a wide load of a
+ * just-stored entry would stall on store forwarding. */
+static inline uint32_t max_without(const uint32_t *g, unsigned ka, unsigned kb, uint32_t w)
 {
 #if defined(__SSE2__)
     /* values are below 2^31: signed compares order them */
-    const __m128i *v = (const __m128i *)g;
-    __m128i a = _mm_loadu_si128(v), b = _mm_loadu_si128(v + 1);
-    __m128i c = _mm_loadu_si128(v + 2), d = _mm_loadu_si128(v + 3);
-    __m128i gt = _mm_cmpgt_epi32(a, b);
-    a = _mm_or_si128(_mm_and_si128(gt, a), _mm_andnot_si128(gt, b));
-    gt = _mm_cmpgt_epi32(c, d);
-    c = _mm_or_si128(_mm_and_si128(gt, c), _mm_andnot_si128(gt, d));
-    gt = _mm_cmpgt_epi32(a, c);
-    a = _mm_or_si128(_mm_and_si128(gt, a), _mm_andnot_si128(gt, c));
-    b = _mm_shuffle_epi32(a, _MM_SHUFFLE(1, 0, 3, 2));
-    gt = _mm_cmpgt_epi32(a, b);
-    a = _mm_or_si128(_mm_and_si128(gt, a), _mm_andnot_si128(gt, b));
-    b = _mm_shuffle_epi32(a, _MM_SHUFFLE(2, 3, 0, 1));
-    gt = _mm_cmpgt_epi32(a, b);
-    a = _mm_or_si128(_mm_and_si128(gt, a), _mm_andnot_si128(gt, b));
-    return (uint32_t)_mm_cvtsi128_si32(a);
+    __m128i a = _mm_set1_epi32((int)ka), b = _mm_set1_epi32((int)kb);
+    __m128i m = vmax(vmax(quad_without(g, 0, a, b), quad_without(g, 1, a, b)),
+                     vmax(quad_without(g, 2, a, b), quad_without(g, 3, a, b)));
+    m = vmax(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(1, 0, 3, 2)));
+    m = vmax(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));
+    uint32_t r = (uint32_t)_mm_cvtsi128_si32(m);
+    return r > w ? r : w;
 #else
-    uint32_t m = 0;
-    for (unsigned k = 0; k < 16; k++)
-        m = g[k] > m ? g[k] : m;
+    uint32_t m = w;
+    for (unsigned j = 0; j < 16; j++) {
+        uint32_t x = j == ka || j == kb ? 0 : g[j];
+        m = x > m ? x : m;
+    }
     return m;
 #endif
+}
+
+/* The largest entry of group g. */
+static inline uint32_t group_max(const uint32_t *g)
+{
+    return max_without(g, 16, 16, 0);
 }
 
 /* Reallocates p from n to n2 entries of 4 bytes, zeroing the new ones; a
@@ -103,6 +124,7 @@ int _sim_mt_init(struct sim_mtree *mt)
     memset(mt, 0, sizeof *mt);
     mt->cap = 16;
     mt->nlv = 1;
+    mt->eager = SIM_MT_LEVELS;
     mt->lv[0] = grow_array(NULL, 0, 16);
     mt->tile = grow_array(NULL, 0, 16);
     return mt->lv[0] && mt->tile ? 0 : -1;
@@ -152,20 +174,47 @@ int _sim_mt_reserve(struct sim_mtree *mt, uint64_t pos)
     return 0;
 }
 
-/* Entry pos of level 0 becomes v.  A raised entry raises the bounds above
- * it until one is already at least v; a lowered one leaves them as they
- * are (still bounds), so cutting a block or emptying a position costs one
- * store, whatever the depth. */
-static inline void update(struct sim_mtree *mt, uint64_t pos, uint32_t v)
+/* Entry pos of level i becomes v.  A raised entry raises the bounds above
+ * it until one is already at least v.  A lowered one that was its group's
+ * maximum lowers the entry above to the group's new maximum, and so on up
+ * to level mt->eager; the entries above stay bounds, repaired by the
+ * searches that go down them.  Exact maxima (eager = SIM_MT_LEVELS) suit a
+ * search that always comes down from the top (address-ordered first
+ * fit); bounds suit one that climbs from where it starts (next fit, LIFO)
+ * on a sparse tree, where a cut or emptied block is the maximum of every
+ * level above it. */
+static void update(struct sim_mtree *mt, unsigned i, uint64_t pos, uint32_t v)
 {
-    mt->lv[0][pos] = v;
-    for (unsigned i = 1; i < mt->nlv; i++) {
-        pos >>= 4;
-        uint32_t *e = mt->lv[i] + pos;
-        if (*e >= v)
-            return;
-        *e = v;
+    uint32_t *g = mt->lv[i] + (pos & ~(uint64_t)15);
+    unsigned k = (unsigned)(pos & 15);
+    uint32_t old = g[k];
+    if (v > old) {
+        g[k] = v;
+        for (i++; i < mt->nlv; i++) {
+            pos >>= 4;
+            uint32_t *e = mt->lv[i] + pos;
+            if (*e >= v)
+                return;
+            *e = v;
+        }
+        return;
     }
+    for (; i < mt->eager && i + 1 < mt->nlv && old != v; i++) {
+        uint32_t p = mt->lv[i + 1][pos >> 4];
+        if (old < p)
+            break;
+        /* no other entry above v: v is the group's maximum */
+        uint32_t m = group_mask(g, v + 1) & ~(1u << k) ? max_without(g, k, k, v) : v;
+        g[k] = v;
+        if (m == p)
+            return;
+        old = p;
+        v = m;
+        pos >>= 4;
+        g = mt->lv[i + 1] + (pos & ~(uint64_t)15);
+        k = (unsigned)(pos & 15);
+    }
+    g[k] = v;
 }
 
 /* Sets position pos (below cap) to value v and tile t.  An emptied
@@ -175,22 +224,35 @@ void _sim_mt_set(struct sim_mtree *mt, uint64_t pos, uint32_t v, uint32_t t)
 {
     if (v)
         mt->tile[pos] = t;
-    update(mt, pos, v);
+    update(mt, 0, pos, v);
 }
 
 /* Sets the value of occupied position pos, its tile unchanged. */
 void _sim_mt_revalue(struct sim_mtree *mt, uint64_t pos, uint32_t v)
 {
-    update(mt, pos, v);
+    update(mt, 0, pos, v);
 }
 
 /* Moves the entry at position `from` to the empty position `to` (below
- * cap) with value v and tile t. */
+ * cap) with value v and tile t.  Within one group (a block cut from the
+ * front of a free block moves a few granules) the entry above changes
+ * once. */
 void _sim_mt_move(struct sim_mtree *mt, uint64_t from, uint64_t to, uint32_t v, uint32_t t)
 {
-    mt->lv[0][from] = 0;
     mt->tile[to] = t;
-    update(mt, to, v);
+    if ((from ^ to) >> 4 || mt->nlv == 1) {
+        update(mt, 0, from, 0);
+        update(mt, 0, to, v);
+        return;
+    }
+    uint32_t *g = mt->lv[0] + (to & ~(uint64_t)15);
+    unsigned kf = (unsigned)(from & 15), kt = (unsigned)(to & 15);
+    /* v is the group's new maximum unless another entry exceeds it */
+    unsigned others = group_mask(g, v + 1) & ~(1u << kf) & ~(1u << kt);
+    uint32_t m = others ? max_without(g, kf, kt, v) : v;
+    g[kf] = 0;
+    g[kt] = v;
+    update(mt, 1, to >> 4, m);
 }
 
 /* Entry k of level i was found at least n, yet no entry of its group below

@@ -82,6 +82,7 @@ struct sim_index {
      * tile (so address order holds); it was at old_addr with old_size */
     void (*resized)(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size);
     int refile_merged;          /* a block grown by a free is filed anew (LIFO, FIFO) */
+    unsigned mt_eager;          /* max tree levels kept exact (struct sim_mtree) */
 };
 
 /* A placement policy. */
@@ -111,6 +112,7 @@ struct sim_mtree {
     uint32_t *tile;             /* position -> tile */
     uint64_t cap;               /* positions (a power of 2, at least 16) */
     unsigned nlv;               /* levels in use */
+    unsigned eager;             /* levels kept exact on a lowering (mtree.c) */
 };
 
 /* One size class of simple segregated storage: a stack of free blocks. */

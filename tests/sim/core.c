@@ -217,14 +217,16 @@ static void test_mtree_check(void)
 }
 
 /* The max tree's searches against a plain array, through growth (adding
- * levels) and compaction, with random values and searches. */
-static void test_mtree_search(void)
+ * levels), with random values and searches; with exact maxima, with bounds
+ * above the leaves only, and with one exact level. */
+static void mtree_search(unsigned eager)
 {
     enum { N = 5000 };
     static uint32_t ref[N];
     struct sim_mtree mt;
     uint64_t rng = 88172645463325252ull, bad = 0;
     int rc = _sim_mt_init(&mt);
+    mt.eager = eager;
     memset(ref, 0, sizeof ref);
     for (int step = 0; step < 60000 && rc == 0 && !bad; step++) {
         rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
@@ -261,10 +263,16 @@ static void test_mtree_search(void)
     for (uint64_t p = 0; p < N; p++)
         nref += ref[p] != 0;
     tap_ok(rc == 0 && !bad && _sim_mt_check(&mt, &count, why, sizeof why) == 0 && count == nref,
-           "max tree: first-from, first, last and last-before searches agree with a plain "
-           "array (%llu wrong)",
-           (unsigned long long)bad);
+           "max tree (%u exact levels): first-from, first, last and last-before searches "
+           "agree with a plain array (%llu wrong)", eager, (unsigned long long)bad);
     _sim_mt_fini(&mt);
+}
+
+static void test_mtree_search(void)
+{
+    mtree_search(SIM_MT_LEVELS);
+    mtree_search(0);
+    mtree_search(1);
 }
 
 /* Blocks of 40 GiB: beyond the max tree's values (the walk over the tiles
