@@ -183,7 +183,12 @@ static uint32_t next_find(struct sim_state *s, uint64_t need)
         uint32_t t = walk_find(s, need, 0, s->rover);
         return t ? t : walk_find(s, need, 0, 0);
     }
-    uint64_t p = _sim_mt_first_from(&s->mt, s->rover >> s->mt_shift, (uint32_t)n);
+    uint64_t p = s->rover >> s->mt_shift;
+    /* most often the rest of the block the last allocation was cut from
+     * starts at the rover and fits: it is the answer */
+    if (p < s->mt.cap && s->mt.lv[0][p] >= n && s->t[s->mt.tile[p]].addr >= s->rover)
+        return s->mt.tile[p];
+    p = _sim_mt_first_from(&s->mt, p, (uint32_t)n);
     if (p != SIM_MT_NONE && s->t[s->mt.tile[p]].addr < s->rover)
         p = _sim_mt_first_from(&s->mt, p + 1, (uint32_t)n);
     if (p == SIM_MT_NONE)
