@@ -82,6 +82,7 @@ struct sim_index {
      * tile (so address order holds); it was at old_addr with old_size */
     void (*resized)(struct sim_state *s, uint32_t t, uint64_t old_addr, uint64_t old_size);
     int refile_merged;          /* a block grown by a free is filed anew (LIFO, FIFO) */
+    unsigned mt_eager;          /* max tree levels kept exact (struct sim_mtree) */
 };
 
 /* A placement policy. */
@@ -111,6 +112,7 @@ struct sim_mtree {
     uint32_t *tile;             /* position -> tile */
     uint64_t cap;               /* positions (a power of 2, at least 16) */
     unsigned nlv;               /* levels in use */
+    unsigned eager;             /* levels kept exact on a lowering (mtree.c) */
 };
 
 /* One size class of simple segregated storage: a stack of free blocks. */
@@ -229,9 +231,10 @@ int _sim_mt_reserve(struct sim_mtree *mt, uint64_t pos);
 void _sim_mt_set(struct sim_mtree *mt, uint64_t pos, uint32_t v, uint32_t t);
 void _sim_mt_revalue(struct sim_mtree *mt, uint64_t pos, uint32_t v);
 void _sim_mt_move(struct sim_mtree *mt, uint64_t from, uint64_t to, uint32_t v, uint32_t t);
-uint64_t _sim_mt_first_from(const struct sim_mtree *mt, uint64_t p, uint32_t n);
-uint64_t _sim_mt_first(const struct sim_mtree *mt, uint32_t n);
-uint64_t _sim_mt_last(const struct sim_mtree *mt, uint32_t n);
+uint64_t _sim_mt_first_from(struct sim_mtree *mt, uint64_t p, uint32_t n);
+uint64_t _sim_mt_first(struct sim_mtree *mt, uint32_t n);
+uint64_t _sim_mt_last(struct sim_mtree *mt, uint32_t n);
+uint64_t _sim_mt_last_before(struct sim_mtree *mt, uint64_t p, uint32_t n);
 uint64_t _sim_mt_compact(struct sim_mtree *mt, uint64_t end,
                          void (*renum)(void *ctx, uint32_t t, uint64_t pos), void *ctx);
 int _sim_mt_check(const struct sim_mtree *mt, uint64_t *count, char *why, size_t len);

@@ -181,8 +181,9 @@ static void test_fifo_order(void)
     }
 }
 
-/* --check must see a broken max tree: a stamp not yet handed out, a wrong
- * maximum above the leaves, a leaf that disagrees with its block. */
+/* --check must see a broken max tree: a stamp not yet handed out, a bound
+ * above the leaves below the values it covers, a leaf that disagrees with
+ * its block. */
 static void test_mtree_check(void)
 {
     const struct sim_policy *ps[2] = {&sim_ff_fifo, &sim_ff_addr};
@@ -200,9 +201,10 @@ static void test_mtree_check(void)
         s.t[f].stamp = s.stamp_next;
         int stamp_caught = i == 1 || s.policy->check(&s, why, sizeof why) < 0;
         s.t[f].stamp = stamp;
-        s.mt.lv[1][0]++;
-        int max_caught = s.policy->check(&s, why, sizeof why) < 0;
-        s.mt.lv[1][0]--;
+        uint32_t bound = s.mt.lv[1][0];  /* group 0 holds free blocks: a bound below them */
+        s.mt.lv[1][0] = 0;
+        int max_caught = bound && s.policy->check(&s, why, sizeof why) < 0;
+        s.mt.lv[1][0] = bound;
         uint64_t pos = i == 0 ? s.t[f].stamp : s.t[f].addr >> s.mt_shift;
         s.mt.tile[pos] = t;
         int leaf_caught = s.policy->check(&s, why, sizeof why) < 0;
@@ -215,14 +217,16 @@ static void test_mtree_check(void)
 }
 
 /* The max tree's searches against a plain array, through growth (adding
- * levels) and compaction, with random values and searches. */
-static void test_mtree_search(void)
+ * levels), with random values and searches; with exact maxima, with bounds
+ * above the leaves only, and with one exact level. */
+static void mtree_search(unsigned eager)
 {
     enum { N = 5000 };
     static uint32_t ref[N];
     struct sim_mtree mt;
     uint64_t rng = 88172645463325252ull, bad = 0;
     int rc = _sim_mt_init(&mt);
+    mt.eager = eager;
     memset(ref, 0, sizeof ref);
     for (int step = 0; step < 60000 && rc == 0 && !bad; step++) {
         rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
@@ -235,24 +239,40 @@ static void test_mtree_search(void)
         ref[pos] = v;
         uint32_t n = 1 + (uint32_t)((rng >> 8) % 1000);
         uint64_t from = (rng >> 30) % N, want_first = SIM_MT_NONE, want_last = SIM_MT_NONE;
+        uint64_t want_first0 = SIM_MT_NONE, want_last_before = SIM_MT_NONE;
         for (uint64_t p = 0; p < N; p++) {
             if (ref[p] >= n && want_first == SIM_MT_NONE && p >= from)
                 want_first = p;
+            if (ref[p] >= n && want_first0 == SIM_MT_NONE)
+                want_first0 = p;
             if (ref[p] >= n)
                 want_last = p;
+            if (ref[p] >= n && p <= from)
+                want_last_before = p;
         }
         uint64_t got = _sim_mt_first_from(&mt, from, n);
         bad += got != want_first;
         bad += _sim_mt_last(&mt, n) != want_last;
+        if (step % 3 == 0)
+            bad += _sim_mt_first(&mt, n) != want_first0;
+        if (step % 3 == 1)
+            bad += _sim_mt_last_before(&mt, from, n) != want_last_before;
     }
     char why[256];
     uint64_t count = 0, nref = 0;
     for (uint64_t p = 0; p < N; p++)
         nref += ref[p] != 0;
     tap_ok(rc == 0 && !bad && _sim_mt_check(&mt, &count, why, sizeof why) == 0 && count == nref,
-           "max tree: first-from and last searches agree with a plain array (%llu wrong)",
-           (unsigned long long)bad);
+           "max tree (%u exact levels): first-from, first, last and last-before searches "
+           "agree with a plain array (%llu wrong)", eager, (unsigned long long)bad);
     _sim_mt_fini(&mt);
+}
+
+static void test_mtree_search(void)
+{
+    mtree_search(SIM_MT_LEVELS);
+    mtree_search(0);
+    mtree_search(1);
 }
 
 /* Blocks of 40 GiB: beyond the max tree's values (the walk over the tiles
