@@ -263,28 +263,37 @@ static inline void repair(struct sim_mtree *mt, unsigned i, uint64_t k)
     mt->lv[i][k] = group_max(mt->lv[i - 1] + 16 * k);
 }
 
-/* From entry k of level `top` (at least n), down to the leftmost position
- * under it whose value is >= n; SIM_MT_NONE when the entry was a stale
- * bound (the bounds found so on the way are repaired).  A dead end goes
- * back up to the next candidate to the right: the entries left of it were
- * below n when the search went down. */
-static uint64_t descend_left(struct sim_mtree *mt, unsigned top, uint64_t k, uint32_t n)
+/* The lowest (right: highest) set bit of a nonzero group mask. */
+static inline unsigned pick(unsigned m, int right)
+{
+    return right ? 31u - (unsigned)__builtin_clz(m) : (unsigned)__builtin_ctz(m);
+}
+
+/* From entry k of level `top` (at least n), down to the leftmost (right:
+ * rightmost) position under it whose value is >= n; SIM_MT_NONE when the
+ * entry was a stale bound (the bounds found so on the way are repaired).
+ * A dead end goes back up to the next candidate to the right (left): the
+ * entries before it were below n when the search went down.  Inlined with
+ * `right` a constant, once for each direction. */
+static inline __attribute__((always_inline)) uint64_t
+descend(struct sim_mtree *mt, unsigned top, uint64_t k, uint32_t n, int right)
 {
     unsigned i = top;
     while (i > 0) {
         unsigned m = group_mask(mt->lv[i - 1] + 16 * k, n);
         if (m) {
             i--;
-            k = 16 * k + (unsigned)__builtin_ctz(m);
+            k = 16 * k + pick(m, right);
             continue;
         }
         for (;;) {
             repair(mt, i, k);
             if (i == top)
                 return SIM_MT_NONE;
-            m = group_mask(mt->lv[i] + (k & ~(uint64_t)15), n) & (~1u << (k & 15));
+            unsigned side = right ? (1u << (k & 15)) - 1 : ~1u << (k & 15);
+            m = group_mask(mt->lv[i] + (k & ~(uint64_t)15), n) & side;
             if (m) {
-                k = (k & ~(uint64_t)15) + (unsigned)__builtin_ctz(m);
+                k = (k & ~(uint64_t)15) + pick(m, right);
                 break;
             }
             k >>= 4;
@@ -294,32 +303,14 @@ static uint64_t descend_left(struct sim_mtree *mt, unsigned top, uint64_t k, uin
     return k;
 }
 
-/* The mirror of descend_left: the rightmost position, dead ends going back
- * to the next candidate to the left. */
+static uint64_t descend_left(struct sim_mtree *mt, unsigned top, uint64_t k, uint32_t n)
+{
+    return descend(mt, top, k, n, 0);
+}
+
 static uint64_t descend_right(struct sim_mtree *mt, unsigned top, uint64_t k, uint32_t n)
 {
-    unsigned i = top;
-    while (i > 0) {
-        unsigned m = group_mask(mt->lv[i - 1] + 16 * k, n);
-        if (m) {
-            i--;
-            k = 16 * k + 31u - (unsigned)__builtin_clz(m);
-            continue;
-        }
-        for (;;) {
-            repair(mt, i, k);
-            if (i == top)
-                return SIM_MT_NONE;
-            m = group_mask(mt->lv[i] + (k & ~(uint64_t)15), n) & ((1u << (k & 15)) - 1);
-            if (m) {
-                k = (k & ~(uint64_t)15) + 31u - (unsigned)__builtin_clz(m);
-                break;
-            }
-            k >>= 4;
-            i++;
-        }
-    }
-    return k;
+    return descend(mt, top, k, n, 1);
 }
 
 /* The leftmost position at or after p whose value is >= n (n >= 1), or
