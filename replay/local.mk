@@ -31,6 +31,7 @@ replay_huskyreplay_SOURCES = \
 	replay/plan_file.c \
 	replay/hist.c \
 	src/common/charts.c \
+	src/common/outfile.c \
 	replay/rp.h \
 	replay/tool.h
 replay_huskyreplay_LDADD = replay/libcmdline_huskyreplay.la src/trace/libhtr.la

@@ -1,5 +1,5 @@
 /* report_files.c: --csv, --json and --plot DIR (summary.csv, rss.csv,
- * latency.csv).  Each file is written to FILE.tmp.XXXXXX and renamed, so a
+ * latency.csv).  Each file is written to FILE.tmpXXXXXX and renamed, so a
  * failed run never leaves a partial file in place of a good one.
  */
 #include "config.h"
@@ -11,36 +11,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/outfile.h"
 #include "common/outfmt.h"
 #include "replay/tool.h"
 
-/* A temporary file beside `path`. */
-static FILE *out_open(const char *path, char *tmp, size_t len)
+/* A temporary file beside `path` (common/outfile.h); says why it failed. */
+static FILE *out_open(const char *path, char **tmp)
 {
-    snprintf(tmp, len, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        fprintf(stderr, "huskyreplay: cannot create %s: %s\n", tmp, strerror(errno));
-        return NULL;
-    }
-    fchmod(fd, 0644);
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-    }
+    char why[PATH_MAX + 64];
+    FILE *f = hk_out_open(path, tmp, why, sizeof why);
+    if (!f)
+        fprintf(stderr, "huskyreplay: %s\n", why);
     return f;
 }
 
 /* Closes and renames into place.  0, or 1 on a write error. */
-static int out_close(FILE *f, const char *tmp, const char *path)
+static int out_close(FILE *f, char *tmp, const char *path)
 {
-    int bad = ferror(f) != 0;
-    bad |= fclose(f) != 0;
-    if (!bad && rename(tmp, path) == 0)
+    char why[PATH_MAX + 64];
+    if (hk_out_commit(f, tmp, path, why, sizeof why) == 0)
         return 0;
-    fprintf(stderr, "huskyreplay: cannot write %s: %s\n", path, strerror(errno));
-    unlink(tmp);
+    fprintf(stderr, "huskyreplay: %s\n", why);
     return 1;
 }
 
@@ -64,8 +55,8 @@ static void summary_row(FILE *f, const struct rp_unit *u, const struct rp_cell *
  * the replay's own counters. */
 int rp_write_csv(const char *path, const struct rp_unit *units, int nunits, int nallocs)
 {
-    char tmp[PATH_MAX + 16];
-    FILE *f = out_open(path, tmp, sizeof tmp);
+    char *tmp;
+    FILE *f = out_open(path, &tmp);
     if (!f)
         return 1;
     fputs(summary_head, f);
@@ -103,9 +94,9 @@ int rp_write_csv(const char *path, const struct rp_unit *units, int nunits, int 
 
 static int plot_summary(const char *dir, const struct rp_unit *units, int nunits, int nallocs)
 {
-    char path[PATH_MAX], tmp[PATH_MAX + 16];
+    char path[PATH_MAX], *tmp;
     snprintf(path, sizeof path, "%s/summary.csv", dir);
-    FILE *f = out_open(path, tmp, sizeof tmp);
+    FILE *f = out_open(path, &tmp);
     if (!f)
         return 1;
     fprintf(f, "%s\n", summary_head);
@@ -119,9 +110,9 @@ static int plot_summary(const char *dir, const struct rp_unit *units, int nunits
 
 static int plot_rss(const char *dir, const struct rp_unit *units, int nunits, int nallocs)
 {
-    char path[PATH_MAX], tmp[PATH_MAX + 16];
+    char path[PATH_MAX], *tmp;
     snprintf(path, sizeof path, "%s/rss.csv", dir);
-    FILE *f = out_open(path, tmp, sizeof tmp);
+    FILE *f = out_open(path, &tmp);
     if (!f)
         return 1;
     fputs("trace,allocator,progress,rss_kb,live_kb\n", f);
@@ -144,9 +135,9 @@ static int plot_rss(const char *dir, const struct rp_unit *units, int nunits, in
 
 static int plot_latency(const char *dir, const struct rp_unit *units, int nunits, int nallocs)
 {
-    char path[PATH_MAX], tmp[PATH_MAX + 16];
+    char path[PATH_MAX], *tmp;
     snprintf(path, sizeof path, "%s/latency.csv", dir);
-    FILE *f = out_open(path, tmp, sizeof tmp);
+    FILE *f = out_open(path, &tmp);
     if (!f)
         return 1;
     fputs("trace,allocator,op,samples,p50_ns,p99_ns,p999_ns\n", f);
@@ -278,8 +269,8 @@ static void json_unit(FILE *f, const struct rp_unit *u, int nallocs)
 
 int rp_write_json(const char *path, const struct rp_unit *units, int nunits, int nallocs)
 {
-    char tmp[PATH_MAX + 16];
-    FILE *f = out_open(path, tmp, sizeof tmp);
+    char *tmp;
+    FILE *f = out_open(path, &tmp);
     if (!f)
         return 1;
     fputs("{\"tool\":\"huskyreplay\",\"version\":\"" PACKAGE_VERSION "\",\"traces\":[", f);

@@ -21,7 +21,8 @@ src_sim_huskysim_SOURCES = \
 	src/sim/main.c \
 	src/sim/load.c \
 	src/sim/output.c \
-	src/common/charts.c
+	src/common/charts.c \
+	src/common/outfile.c
 noinst_HEADERS += src/sim/load.h src/sim/output.h
 src_sim_huskysim_LDADD = src/sim/libsim_cmdline.la src/sim/libsim.la src/trace/libhtr.la
 EXTRA_DIST += src/sim/huskysim.ggo

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/outfile.h"
 #include "common/outfmt.h"
 #include "sim/output.h"
 
@@ -61,48 +62,6 @@ void sim_print_table(FILE *f, const struct sim_result *res, size_t n)
     }
 }
 
-/* ---- files ---- */
-
-/* Opens a temporary file beside `path`; *tmp receives its name. */
-static FILE *open_tmp(const char *path, char **tmp, char *why, size_t len)
-{
-    size_t n = strlen(path) + 16;
-    *tmp = malloc(n);
-    if (!*tmp) {
-        snprintf(why, len, "%s: out of memory", path);
-        return NULL;
-    }
-    snprintf(*tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(*tmp);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        snprintf(why, len, "%s: cannot create: %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(*tmp);
-        }
-        free(*tmp);
-        *tmp = NULL;
-    }
-    return f;
-}
-
-/* Closes f and renames tmp to path, or removes tmp on any error. */
-static int commit(FILE *f, char *tmp, const char *path, char *why, size_t len)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0)
-        bad = 1;
-    if (!bad && (chmod(tmp, 0644) != 0 || rename(tmp, path) != 0))
-        bad = 1;
-    if (bad) {
-        snprintf(why, len, "%s: cannot write: %s", path, strerror(errno ? errno : EIO));
-        unlink(tmp);
-    }
-    free(tmp);
-    return bad ? -1 : 0;
-}
-
 /* The sim.csv columns first (the plots read them by name), then the others. */
 static void write_csv(FILE *f, const struct sim_result *res, size_t n)
 {
@@ -126,18 +85,18 @@ int sim_write_csv(const char *path, const struct sim_result *res, size_t n, char
                   size_t len)
 {
     char *tmp;
-    FILE *f = open_tmp(path, &tmp, why, len);
+    FILE *f = hk_out_open(path, &tmp, why, len);
     if (!f)
         return -1;
     write_csv(f, res, n);
-    return commit(f, tmp, path, why, len);
+    return hk_out_commit(f, tmp, path, why, len);
 }
 
 int sim_write_json(const char *path, const struct sim_result *res, size_t n,
                    const struct sim_config *cfg, char *why, size_t len)
 {
     char *tmp;
-    FILE *f = open_tmp(path, &tmp, why, len);
+    FILE *f = hk_out_open(path, &tmp, why, len);
     if (!f)
         return -1;
     fprintf(f, "{\"header\":%" PRIu64 ",\"align\":%" PRIu64 ",\"page\":%" PRIu64
@@ -153,7 +112,7 @@ int sim_write_json(const char *path, const struct sim_result *res, size_t n,
         fputc('}', f);
     }
     fputs("\n]}\n", f);
-    return commit(f, tmp, path, why, len);
+    return hk_out_commit(f, tmp, path, why, len);
 }
 
 /* sim.csv: exactly trace,policy,events,heap_max,live_max,frag_max_over_max,
@@ -202,17 +161,17 @@ int sim_write_plot(const char *dir, const struct sim_result *res, size_t n, char
     }
     char *tmp;
     snprintf(path, pl, "%s/sim.csv", dir);
-    FILE *f = open_tmp(path, &tmp, why, len);
+    FILE *f = hk_out_open(path, &tmp, why, len);
     int rc = -1;
     if (f) {
         write_sim_csv(f, res, n);
-        rc = commit(f, tmp, path, why, len);
+        rc = hk_out_commit(f, tmp, path, why, len);
     }
     snprintf(path, pl, "%s/sim_heap.csv", dir);
-    f = rc == 0 ? open_tmp(path, &tmp, why, len) : NULL;
+    f = rc == 0 ? hk_out_open(path, &tmp, why, len) : NULL;
     if (f) {
         write_heap_csv(f, res, n);
-        rc = commit(f, tmp, path, why, len);
+        rc = hk_out_commit(f, tmp, path, why, len);
     } else {
         rc = -1;
     }
