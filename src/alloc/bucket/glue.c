@@ -1,9 +1,9 @@
 /* glue.c: what bucket needs from the system, through the common layer.
  *
  * Mapping, unmapping and purging go through os.h and are counted in the
- * common statistics.  The common layer has no mprotect or mremap, so the
- * guard pages and the resizing of large blocks call them here, keeping errno
- * as the caller left it.
+ * common statistics, and so does the resizing of large blocks (os_mremap).
+ * The common layer has no mprotect, so the guard pages call it here,
+ * keeping errno as the caller left it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -105,12 +105,12 @@ void _bucket_os_populate(void *p, size_t size)
     errno = saved;
 }
 
+/* Through the common layer's os_mremap, which ThreadSanitizer builds
+ * replace by map + copy + unmap (TSan does not see mremap). */
 void *_bucket_os_remap(void *p, size_t old_size, size_t new_size)
 {
-    int saved = errno;
-    void *q = mremap(p, old_size, new_size, MREMAP_MAYMOVE);
-    errno = saved;
-    return q == MAP_FAILED ? NULL : q;
+    void *q;
+    return os_mremap(p, old_size, new_size, &q) == 0 ? q : NULL;
 }
 
 /* A coarse monotonic clock (vDSO, a few nanoseconds) for the purge delays. */

@@ -80,8 +80,40 @@ int os_sbrk(intptr_t incr, void **old_end)
     return 0;
 }
 
+/* ThreadSanitizer does not intercept mremap: memory it moves keeps the
+ * access history of whatever the new addresses held before (and the old
+ * range keeps its own), which TSan then reports as races between threads
+ * that never shared the memory.  Built for TSan, a resize is a fresh
+ * mapping, a copy and an unmap, all of which it sees. */
+#if defined(__SANITIZE_THREAD__)
+#define OS_NO_MREMAP 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define OS_NO_MREMAP 1
+#endif
+#endif
+
 int os_mremap(void *old, size_t old_size, size_t new_size, void **out)
 {
+#ifdef OS_NO_MREMAP
+    size_t page = os_page_size();
+    old_size = (old_size + page - 1) & ~(page - 1);
+    new_size = (new_size + page - 1) & ~(page - 1);
+    if (new_size <= old_size) {
+        if (new_size < old_size)
+            os_munmap((char *)old + new_size, old_size - new_size);
+        *out = old;
+        return 0;
+    }
+    void *p;
+    int err = os_mmap(new_size, &p);
+    if (err)
+        return err;
+    memcpy(p, old, old_size);
+    os_munmap(old, old_size);
+    *out = p;
+    return 0;
+#else
     int saved = errno;
     void *p = mremap(old, old_size, new_size, MREMAP_MAYMOVE);
     int err = (p == MAP_FAILED) ? errno : 0;
@@ -90,6 +122,7 @@ int os_mremap(void *old, size_t old_size, size_t new_size, void **out)
         return err;
     *out = p;
     return 0;
+#endif
 }
 
 uint64_t os_now_ns(void)
