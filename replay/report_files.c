@@ -1,6 +1,7 @@
 /* report_files.c: --csv, --json and --plot DIR (summary.csv, rss.csv,
- * latency.csv).  Each file is written to FILE.tmpXXXXXX and renamed, so a
- * failed run never leaves a partial file in place of a good one.
+ * latency.csv).  Each file is written under a temporary name beside it
+ * (common/outfile.h) and renamed, so a failed run never leaves a partial
+ * file in place of a good one.
  */
 #include "config.h"
 

@@ -44,7 +44,7 @@ CAP_INLINE uint8_t *cap_pointer(uint8_t *p, struct htr_codec_state *st, uint64_t
 
 /* The per-op argument fields (trace.h, "fields per op"). */
 CAP_INLINE uint8_t *cap_fields(uint8_t *p, struct htr_codec_state *st,
-                                  const struct htr_event *ev)
+                               const struct htr_event *ev)
 {
     switch (ev->op) {
     case HTR_OP_CALLOC:

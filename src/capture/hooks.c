@@ -71,8 +71,8 @@ CAP_INLINE void leave(struct cap_thread *t)
 
 /* Records an acquisition: op with its arguments and result. */
 CAP_INLINE void record_acquire(struct cap_thread *t, uint8_t op, uint64_t count,
-                                  uint64_t size, uint64_t align, void *result,
-                                  uint64_t caller)
+                               uint64_t size, uint64_t align, void *result,
+                               uint64_t caller)
 {
     struct htr_event ev = event(op, count, size, align, 0, (uint64_t)(uintptr_t)result,
                                 caller);
@@ -118,8 +118,8 @@ CAP_EXPORT void free(void *ptr)
 
 /* realloc and reallocarray: the release key before, the acquire key after. */
 CAP_INLINE void *realloc_recorded(struct cap_thread *t, uint8_t op, void *ptr,
-                                     uint64_t count, size_t size, int overflow,
-                                     uint64_t caller)
+                                  uint64_t count, size_t size, int overflow,
+                                  uint64_t caller)
 {
     struct htr_event ev = event(op, count, size, 0, (uint64_t)(uintptr_t)ptr, 0, caller);
     ev.seq = cap_key(t, ev.ptr);

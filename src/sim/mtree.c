@@ -326,7 +326,7 @@ uint64_t _sim_mt_first_from(struct sim_mtree *mt, uint64_t p, uint32_t n)
             return SIM_MT_NONE;
         uint64_t g = p & ~(uint64_t)15;
         for (unsigned m = group_mask(mt->lv[i] + g, n) & (~0u << (p & 15)); m; m &= m - 1) {
-            uint64_t r = descend_left(mt, i, g + (unsigned)__builtin_ctz(m), n);
+            uint64_t r = descend_left(mt, i, g + pick(m, 0), n);
             if (r != SIM_MT_NONE)
                 return r;
         }
@@ -340,7 +340,7 @@ uint64_t _sim_mt_first(struct sim_mtree *mt, uint32_t n)
 {
     unsigned top = mt->nlv - 1;
     for (unsigned m = group_mask(mt->lv[top], n); m; m &= m - 1) {
-        uint64_t r = descend_left(mt, top, (unsigned)__builtin_ctz(m), n);
+        uint64_t r = descend_left(mt, top, pick(m, 0), n);
         if (r != SIM_MT_NONE)
             return r;
     }
@@ -358,8 +358,8 @@ uint64_t _sim_mt_last_before(struct sim_mtree *mt, uint64_t p, uint32_t n)
     for (unsigned i = 0; i < mt->nlv; i++) {
         uint64_t g = p & ~(uint64_t)15;
         unsigned m = group_mask(mt->lv[i] + g, n) & (0xffffu >> (15 - (p & 15)));
-        for (; m; m &= ~(1u << (31u - __builtin_clz(m)))) {
-            uint64_t r = descend_right(mt, i, g + 31u - (unsigned)__builtin_clz(m), n);
+        for (; m; m &= ~(1u << pick(m, 1))) {
+            uint64_t r = descend_right(mt, i, g + pick(m, 1), n);
             if (r != SIM_MT_NONE)
                 return r;
         }

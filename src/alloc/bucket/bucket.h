@@ -51,9 +51,9 @@ struct bucket_heap;
  * free_bits has a 1 for each block the owner may hand out, never for a block
  * past capacity; nfree counts those bits; every word below `hint` is zero;
  * the span's remote bits (bucket_remote_bits) hold blocks freed by other
- * threads and not yet merged (never
- * also set in free_bits); while remote_flag is 1 the span is on, or about to
- * be pushed on, its owner's remote stack. */
+ * threads and not yet merged (never also set in free_bits); while
+ * remote_flag is 1 the span is on, or about to be pushed on, its owner's
+ * remote stack. */
 typedef struct bucket_span {
     uint32_t magic;                     /* BUCKET_SPAN_MAGIC while SMALL */
     uint8_t state;                      /* enum bucket_span_state */

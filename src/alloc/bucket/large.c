@@ -225,6 +225,15 @@ static bool cache_put_locked(uintptr_t addr, size_t len, uint64_t now,
     }
 }
 
+/* Asks for huge pages over a block of len bytes at p (NULL: none) when it
+ * spans at least one; returns p. */
+static void *advise_huge(void *p, size_t len)
+{
+    if (p != NULL && len >= BUCKET_HUGE_SIZE)
+        _bucket_os_hugepage(p, len);
+    return p;
+}
+
 /* A fresh mapping of len bytes aligned to align (at least a page).  One of
  * 2 MiB or more starts on a 2 MiB boundary and asks for huge pages, so each
  * whole 2 MiB of it costs one page fault instead of 512 (on a virtual
@@ -233,13 +242,10 @@ static bool cache_put_locked(uintptr_t addr, size_t len, uint64_t now,
  * pages are all touched takes no more memory than with small pages. */
 static uintptr_t map_block(size_t len, size_t align)
 {
-    bool huge = len >= BUCKET_HUGE_SIZE;
-    if (huge && align < BUCKET_HUGE_SIZE)
+    if (len >= BUCKET_HUGE_SIZE && align < BUCKET_HUGE_SIZE)
         align = BUCKET_HUGE_SIZE;
     void *p = _bucket_os_map(len, align > BUCKET_PAGE ? align : BUCKET_PAGE);
-    if (p != NULL && huge)
-        _bucket_os_hugepage(p, len);
-    return (uintptr_t)p;
+    return (uintptr_t)advise_huge(p, len);
 }
 
 static void unmap_all(cache_entry_t *list, size_t n)
@@ -263,10 +269,8 @@ static uintptr_t fit_cached(uintptr_t addr, size_t *got, size_t len)
         }
         return addr;
     }
-    void *q = _bucket_os_remap((void *)addr, *got, len);
+    void *q = advise_huge(_bucket_os_remap((void *)addr, *got, len), len);
     if (q != NULL) {
-        if (len >= BUCKET_HUGE_SIZE)
-            _bucket_os_hugepage(q, len);
         *got = len;
         return (uintptr_t)q;
     }
@@ -383,14 +387,12 @@ void *_bucket_large_realloc(void *p, size_t size)
     large_stats.live--;
     live_bytes -= old;
     ha_unlock(&large_lock);
-    void *q = _bucket_os_remap(p, old, len);
+    void *q = advise_huge(_bucket_os_remap(p, old, len), len);
     if (q == NULL) {
         record((uintptr_t)p, old);          /* the slot just freed is still there */
         errno = ENOMEM;
         return NULL;
     }
-    if (len >= BUCKET_HUGE_SIZE)
-        _bucket_os_hugepage(q, len);
     if (!record((uintptr_t)q, len)) {
         _bucket_os_unmap(q, len);
         errno = ENOMEM;

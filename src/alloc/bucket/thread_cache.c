@@ -133,6 +133,16 @@ static void populate_plan(bucket_span_t *span)
     span->pop_end = (span->base + bytes + BUCKET_PAGE - 1) & ~(uintptr_t)(BUCKET_PAGE - 1);
 }
 
+/* A block of span, whose pages are made resident ahead of use where the
+ * span is populated (populate_plan). */
+static void *take(bucket_span_t *span)
+{
+    void *p = _bucket_span_take(span);
+    if (span->pop_end != 0)
+        _bucket_span_populate(span);
+    return p;
+}
+
 /* The fast path found no free bit at cur's hint: finish cur if it has blocks
  * left, otherwise switch to another span of the class, or to a fresh one from
  * the pool.  Remote frees are merged first in both cases (once per 64 blocks at
@@ -146,10 +156,7 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
     if (span->nfree > 0) {
         if (pending)
             _bucket_remote_collect(heap);
-        void *p = _bucket_span_take(span);
-        if (span->pop_end != 0)
-            _bucket_span_populate(span);
-        return p;
+        return take(span);
     }
     bool busy = span != &_bucket_empty_span;            /* cur was used up */
     if (busy)                                           /* shared: never written */
@@ -175,10 +182,7 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
         heap->spans_taken++;
     }
     heap->cur[cls] = span;
-    void *p = _bucket_span_take(span);
-    if (span->pop_end != 0)
-        _bucket_span_populate(span);
-    return p;
+    return take(span);
 }
 
 /* Called by the owner when a free or a merge made a span go from full to not
