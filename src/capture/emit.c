@@ -57,13 +57,10 @@ static void chunk_start(struct cap_thread *t, struct htr_chunk_header *c, uint32
     htr_codec_reset(&t->codec, key);
 }
 
-/* Drops a full chunk's pages from the process (the data stays in the file's
- * page cache).  The first chunk shares a page with the header: kept. */
+/* A chunk the thread writes no more: its pages may leave the process. */
 static void chunk_retire(struct htr_chunk_header *c)
 {
-    long page = sysconf(_SC_PAGESIZE);
-    if (((uintptr_t)c & (uintptr_t)(page - 1)) == 0)
-        madvise(c, HTR_CHUNK_HEADER + (size_t)c->capacity, MADV_DONTNEED);
+    cap_retire(c, HTR_CHUNK_HEADER + (size_t)c->capacity);
 }
 
 /* Gives t a fresh chunk whose base key is `key`; 0 when the trace is full. */
@@ -186,7 +183,10 @@ static void thread_exit(void *arg)
     ev.seq = ev.seq2 = cap_key(t, 0);
     cap_emit_slow(t, &ev);
     t->exited = 1;
-    t->end = t->pos;
+    if (t->chunk)
+        chunk_retire(t->chunk);
+    t->chunk = NULL;
+    t->pos = t->end = NULL;
     t->busy = busy;
 }
 

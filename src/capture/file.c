@@ -31,12 +31,17 @@
 #define GROW_STEP       ((uint64_t)64 << 20)   /* largest growth step */
 #define MAP_WANT        ((uint64_t)1 << 40)    /* address range reserved for the file */
 #define MAP_LEAST       ((uint64_t)64 << 20)   /* smallest range accepted */
+#define BLOCK_SHIFT     21                     /* 2 MiB blocks: one huge page each */
+#define BLOCK_SIZE      ((uint64_t)1 << BLOCK_SHIFT)
+#define HUGE_THREADS    8                      /* more threads: no huge pages */
 
 int cap_state;
 int cap_callers;
 
 static uint8_t *map_base;                      /* its mapping */
 static uint64_t map_len;                       /* bytes of address range mapped */
+static uint32_t *block_done;                   /* retired bytes per block (atomic) */
+static int huge;                               /* huge pages asked for (atomic) */
 static uint64_t file_off;                      /* next free byte (atomic) */
 static uint64_t file_size;                     /* current file size (atomic) */
 static int grow_lock;                          /* guards growth and the end (atomic) */
@@ -181,16 +186,29 @@ static int create_file(uint32_t *exec_count)
     return -1;
 }
 
-/* Maps the file over the largest range the address-space limit allows. */
+/* Maps the file over the largest range the address-space limit allows,
+ * with the counters of retired bytes per block (cap_retire).  Huge pages:
+ * a first write to a 4 KiB page of the file costs 2-3 us in the VM of
+ * docs/benchmarks/capture.md, to a 2 MiB one 0.9 us per 4 KiB (Linux 6.16
+ * and later give ext4 files large folios; elsewhere the advice is a no-op). */
 static int map_file(int fd)
 {
     for (uint64_t len = MAP_WANT; len >= MAP_LEAST; len /= 4) {
         void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
-        if (m != MAP_FAILED) {
-            map_base = m;
-            map_len = len;
-            return 0;
+        if (m == MAP_FAILED)
+            continue;
+        void *d = mmap(NULL, (len >> BLOCK_SHIFT) * sizeof *block_done,
+                       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                       -1, 0);
+        if (d == MAP_FAILED) {
+            munmap(m, len);
+            continue;
         }
+        map_base = m;
+        map_len = len;
+        block_done = d;
+        huge = madvise(m, len, MADV_HUGEPAGE) == 0;
+        return 0;
     }
     say("cannot map the trace file", "");
     return -1;
@@ -284,9 +302,15 @@ int cap_init_slow(void)
 
 /* ---- chunks ---- */
 
+/* The next thread index.  Past HUGE_THREADS threads the file is mapped
+ * with small pages again: each thread's current chunk keeps its 2 MiB
+ * block resident (cap_retire), which many threads would multiply. */
 uint32_t cap_next_thread_index(void)
 {
-    return __atomic_fetch_add(&thread_count, 1, __ATOMIC_RELAXED);
+    uint32_t index = __atomic_fetch_add(&thread_count, 1, __ATOMIC_RELAXED);
+    if (index >= HUGE_THREADS && __atomic_exchange_n(&huge, 0, __ATOMIC_RELAXED))
+        madvise(map_base, map_len, MADV_NOHUGEPAGE);
+    return index;
 }
 
 struct htr_chunk_header *cap_take_first_chunk(uint32_t *size)
@@ -330,6 +354,29 @@ struct htr_chunk_header *cap_reserve(uint32_t size)
     return (struct htr_chunk_header *)(map_base + off);
 }
 
+/* Drops a retired chunk's pages from the process; the data stays in the
+ * file's page cache, so the shim's memory does not grow with the trace.
+ * A block (after the first, which holds the header) leaves once all its
+ * chunks are retired.  With huge pages that is the only way out: dropping
+ * part of a 2 MiB page splits it, which cost more system time than the huge
+ * page saved; with small pages each chunk also leaves at once. */
+void cap_retire(struct htr_chunk_header *c, size_t len)
+{
+    uint64_t off = (uint64_t)((uint8_t *)c - map_base), end = off + len;
+    if (!__atomic_load_n(&huge, __ATOMIC_RELAXED)
+        && (off & (uint64_t)(sysconf(_SC_PAGESIZE) - 1)) == 0)
+        madvise(c, len, MADV_DONTNEED);
+    while (off < end) {
+        uint64_t block = off >> BLOCK_SHIFT;
+        uint64_t stop = (block + 1) << BLOCK_SHIFT;
+        uint32_t n = (uint32_t)((end < stop ? end : stop) - off);
+        if (block > 0 && __atomic_add_fetch(&block_done[block], n, __ATOMIC_RELAXED)
+                             == BLOCK_SIZE)
+            madvise(map_base + (block << BLOCK_SHIFT), BLOCK_SIZE, MADV_DONTNEED);
+        off += n;
+    }
+}
+
 /* ---- the end of the process ---- */
 
 /* Normal exit: cuts the file to the bytes reserved so far.  The size is
@@ -371,6 +418,7 @@ static void at_fork_child(void)
     int busy = t->busy;
     t->busy = 1;
     munmap(map_base, map_len);
+    munmap(block_done, (map_len >> BLOCK_SHIFT) * sizeof *block_done);
     cap_thread_reset(t);
     uint32_t flags = HTR_F_INHERITED | (cap_callers ? HTR_F_CALLERS : 0)
                      | (cap_clock == CAP_CLOCK_TSC ? HTR_F_TSC : 0);
