@@ -3,7 +3,7 @@
 # Test programs run under the capture shim are built without sanitizers
 # (their runtime would have to come before the shim in the process).
 check_PROGRAMS += tests/capture/ends tests/capture/xfree tests/capture/trace-count \
-	tests/capture/encode
+	tests/capture/encode tests/capture/churn
 tests_capture_encode_SOURCES = tests/capture/encode.c
 tests_capture_encode_LDADD = src/trace/libhtr.la
 tests_capture_ends_SOURCES = tests/capture/ends.c
@@ -12,6 +12,9 @@ tests_capture_ends_LDFLAGS =
 tests_capture_xfree_SOURCES = tests/capture/xfree.c
 tests_capture_xfree_CFLAGS = $(NOSAN_CFLAGS)
 tests_capture_xfree_LDFLAGS =
+tests_capture_churn_SOURCES = tests/capture/churn.c
+tests_capture_churn_CFLAGS = $(NOSAN_CFLAGS)
+tests_capture_churn_LDFLAGS =
 tests_capture_trace_count_SOURCES = tests/capture/trace-count.c
 tests_capture_trace_count_LDADD = src/trace/libhtr.la
 
@@ -24,6 +27,7 @@ TESTS += \
 	tests/capture/encode \
 	tests/capture/ends.test \
 	tests/capture/threads.test \
+	tests/capture/memory.test \
 	tests/capture/procs.test \
 	tests/capture/programs.test \
 	tests/capture/record-usage.test \
@@ -32,6 +36,7 @@ TESTS += \
 EXTRA_DIST += \
 	tests/capture/ends.test \
 	tests/capture/threads.test \
+	tests/capture/memory.test \
 	tests/capture/procs.test \
 	tests/capture/programs.test \
 	tests/capture/record-usage.test \
