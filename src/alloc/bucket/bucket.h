@@ -3,7 +3,7 @@
  * Memory comes in 4 MiB segments aligned to 4 MiB.  A segment is cut into 64
  * slots of 64 KiB: slots 0-1 hold the segment header and the metadata of every
  * span (out of band: no header next to any user block), slot 63 is an
- * inaccessible guard, slots 2-62 hold spans.  A span is a run of 1-16 slots
+ * inaccessible guard, slots 2-62 hold spans.  A span is a run of 1-2 slots
  * cut into equal blocks of one size class; the span of any pointer is found by
  * masking the pointer down to its segment and indexing the slot table.
  *

@@ -83,7 +83,7 @@ static int find_run(uint64_t free_mask, unsigned n)
     return -1;
 }
 
-/* Takes n slots for a span, preferring dirty single slots (no page faults),
+/* Takes n slots for a span, preferring a run of dirty slots (no page faults),
  * then the lowest run in the oldest segments (keeps the heap compact).
  * *clean says whether any of them had no resident pages. */
 static bucket_span_t *pool_take(unsigned n, bool *clean)
@@ -92,7 +92,7 @@ static bucket_span_t *pool_take(unsigned n, bool *clean)
         for (bucket_segment_t *seg = segments; seg != NULL; seg = seg->next) {
             uint64_t free_mask = ~seg->used_mask;
             if (pass == 0)
-                free_mask &= n == 1 ? seg->dirty_mask : 0;
+                free_mask &= seg->dirty_mask;
             int first = find_run(free_mask, n);
             if (first < 0)
                 continue;
