@@ -92,6 +92,7 @@ typedef struct bucket_segment {
     uint64_t used_mask;                 /* slots given to spans */
     uint64_t dirty_mask;                /* free slots whose pages may be resident */
     uint64_t dirty_time[BUCKET_SLOTS];  /* when each dirty slot was freed (ns) */
+    uint32_t dirty_pages[BUCKET_SLOTS]; /* pages of each dirty slot that may be resident */
     bucket_span_t *_Atomic slot_span[BUCKET_SLOTS];     /* span covering slot */
     bucket_span_t spans[BUCKET_SLOTS];  /* metadata, indexed by first slot */
     _Atomic uint64_t remote_bits[BUCKET_SLOTS][BUCKET_BITMAP_WORDS];   /* freed by others */
