@@ -1,7 +1,9 @@
 /* Keeps bucket's out-of-band promise: a buffer overflow that tramples the
  * blocks after it (with bytes that would wreck in-band free lists or size
  * headers) corrupts only user data; the allocator goes on handing out
- * distinct, usable blocks and frees every block, trampled or not, cleanly. */
+ * distinct, usable blocks and frees every block, trampled or not, cleanly.
+ * An overflow stops at the end of its block's 64 KiB slot: the next slot may
+ * be a segment's guard, which ends the program with SIGSEGV by design. */
 #include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -49,8 +51,11 @@ int main(void)
         for (int i = 0; i < N; i += 2)
             free(blk[i]);
         for (int i = 1; i < N; i += 100) {
-            size_t room = malloc_usable_size(blk[i]);
-            trample(blk[i], 0xff, room + 3 * size);         /* overflow */
+            size_t len = malloc_usable_size(blk[i]) + 3 * size;
+            uintptr_t at = (uintptr_t)blk[i], slot_end = (at | 0xffff) + 1;
+            if (at + len > slot_end)        /* the next 64 KiB may be a guard */
+                len = slot_end - at;
+            trample(blk[i], 0xff, len);                     /* overflow */
         }
         for (int i = 1; i < N; i += 2)
             free(blk[i]);

@@ -2,8 +2,10 @@
  * bucket_size_class() picks the smallest class that fits every request, the
  * waste inside a block stays under 16 bytes (requests of 1-128) or a fifth of
  * the block, every power of two is a class (memalign relies on it), spans hold
- * at least 8 blocks and fit their bitmap, and the reciprocal division finds
+ * at least 8 blocks and fit their bitmap (classes above BUCKET_SOLO_ABOVE:
+ * exactly one, in the fewest slots that hold it), and the reciprocal division finds
  * the right block for every byte offset of a span. */
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "alloc/bucket/size_class.h"
@@ -15,12 +17,16 @@ static int check_table(void)
         const bucket_class_t *k = &_bucket_classes[c];
         if (k->size % 16 != 0 || (c > 0 && k->size <= _bucket_classes[c - 1].size))
             return tap_ok(0, "class %u size %u rises in multiples of 16", c, k->size);
-        if (k->capacity != k->slots * BUCKET_SLOT_SIZE / k->size || k->capacity < 8
-            || k->capacity > BUCKET_MAX_BLOCKS)
-            return tap_ok(0, "class %u capacity %u", c, k->capacity);
+        bool solo = k->size > BUCKET_SOLO_ABOVE;
+        size_t solo_slots = (k->size + BUCKET_SLOT_SIZE - 1) / BUCKET_SLOT_SIZE;
+        if (solo ? k->capacity != 1 || k->slots != solo_slots
+                 : k->capacity != k->slots * BUCKET_SLOT_SIZE / k->size || k->capacity < 8
+                   || k->capacity > BUCKET_MAX_BLOCKS)
+            return tap_ok(0, "class %u capacity %u slots %u", c, k->capacity, k->slots);
     }
     return tap_ok(_bucket_classes[BUCKET_NCLASS - 1].size == BUCKET_SMALL_MAX,
-                  "table rises in multiples of 16, 8..4096 blocks a span, ends at SMALL_MAX");
+                  "table rises in multiples of 16, 8..4096 blocks a span (solo classes: 1 "
+                  "in the fewest slots), ends at SMALL_MAX");
 }
 
 static void check_lookup(void)

@@ -3,7 +3,7 @@
  * Memory comes in 4 MiB segments aligned to 4 MiB.  A segment is cut into 64
  * slots of 64 KiB: slots 0-1 hold the segment header and the metadata of every
  * span (out of band: no header next to any user block), slot 63 is an
- * inaccessible guard, slots 2-62 hold spans.  A span is a run of 1-16 slots
+ * inaccessible guard, slots 2-62 hold spans.  A span is a run of 1-2 slots
  * cut into equal blocks of one size class; the span of any pointer is found by
  * masking the pointer down to its segment and indexing the slot table.
  *
@@ -92,6 +92,7 @@ typedef struct bucket_segment {
     uint64_t used_mask;                 /* slots given to spans */
     uint64_t dirty_mask;                /* free slots whose pages may be resident */
     uint64_t dirty_time[BUCKET_SLOTS];  /* when each dirty slot was freed (ns) */
+    uint32_t dirty_pages[BUCKET_SLOTS]; /* pages of each dirty slot that may be resident */
     bucket_span_t *_Atomic slot_span[BUCKET_SLOTS];     /* span covering slot */
     bucket_span_t spans[BUCKET_SLOTS];  /* metadata, indexed by first slot */
     _Atomic uint64_t remote_bits[BUCKET_SLOTS][BUCKET_BITMAP_WORDS];   /* freed by others */

@@ -5,9 +5,12 @@
  * own pointers from foreign ones without touching unmapped memory.  Free slots
  * stay "dirty" (their pages resident) for a short delay, so a span freed and
  * taken again soon costs no page faults; after BUCKET_PURGE_DELAY_NS, or as
- * soon as more slots are dirty than dirty_limit() allows (a few, plus an
- * eighth of the slots in use: small heaps keep little in reserve), their
- * pages are given back with madvise.  Everything here runs under the pool lock, except the
+ * soon as dirty slots may hold more pages than dirty_limit() allows (a few
+ * slots' worth, plus an eighth of the slots in use: small heaps keep little
+ * in reserve), their pages are given back with madvise.  A dirty slot counts
+ * for the pages its span could touch: all of them, or for a solo span only
+ * its block's, so the slots of many small solo blocks do not crowd out the
+ * reserve.  Everything here runs under the pool lock, except the
  * mmap and madvise calls themselves.
  */
 #include <errno.h>
@@ -27,6 +30,7 @@ static ha_lock_t pool_lock;
 static bucket_segment_t *segments;                      /* newest first */
 _Atomic uint64_t _bucket_seg_map[BUCKET_MAP_WORDS];     /* 1 bit per 4 MiB */
 static uint32_t dirty_slots;                            /* total dirty slots */
+static uint32_t dirty_pages;                            /* their dirty_pages, summed */
 static uint32_t used_slots;                             /* slots held by spans */
 
 static struct {
@@ -83,7 +87,7 @@ static int find_run(uint64_t free_mask, unsigned n)
     return -1;
 }
 
-/* Takes n slots for a span, preferring dirty single slots (no page faults),
+/* Takes n slots for a span, preferring a run of dirty slots (no page faults),
  * then the lowest run in the oldest segments (keeps the heap compact).
  * *clean says whether any of them had no resident pages. */
 static bucket_span_t *pool_take(unsigned n, bool *clean)
@@ -92,7 +96,7 @@ static bucket_span_t *pool_take(unsigned n, bool *clean)
         for (bucket_segment_t *seg = segments; seg != NULL; seg = seg->next) {
             uint64_t free_mask = ~seg->used_mask;
             if (pass == 0)
-                free_mask &= n == 1 ? seg->dirty_mask : 0;
+                free_mask &= seg->dirty_mask;
             int first = find_run(free_mask, n);
             if (first < 0)
                 continue;
@@ -100,6 +104,9 @@ static bucket_span_t *pool_take(unsigned n, bool *clean)
             uint32_t dirty = (uint32_t)__builtin_popcountll(seg->dirty_mask & bits);
             *clean = dirty < n;
             dirty_slots -= dirty;
+            for (unsigned i = (unsigned)first; i < (unsigned)first + n; i++)
+                if (seg->dirty_mask >> i & 1)
+                    dirty_pages -= seg->dirty_pages[i];
             seg->used_mask |= bits;
             seg->dirty_mask &= ~bits;
             used_slots += n;
@@ -146,23 +153,27 @@ bucket_span_t *_bucket_span_acquire(unsigned n, bool *clean)
 
 /* ---- purging ---- */
 
-/* Dirty slots freed at least `age` ns before `now`. */
+/* Pages of the dirty slots freed at least `age` ns before `now`. */
 static uint32_t count_older(uint64_t now, uint64_t age)
 {
     uint32_t n = 0;
     for (bucket_segment_t *seg = segments; seg != NULL; seg = seg->next)
-        for (uint64_t d = seg->dirty_mask; d != 0; d &= d - 1)
-            n += now - seg->dirty_time[__builtin_ctzll(d)] >= age;
+        for (uint64_t d = seg->dirty_mask; d != 0; d &= d - 1) {
+            unsigned i = (unsigned)__builtin_ctzll(d);
+            if (now - seg->dirty_time[i] >= age)
+                n += seg->dirty_pages[i];
+        }
     return n;
 }
 
-/* How many dirty slots may wait for their delay: a reserve that grows with
- * the heap, so a program with a few MiB of blocks does not keep as much
- * again in empty spans. */
+/* How many pages dirty slots may hold while they wait for their delay: a
+ * reserve that grows with the heap, so a program with a few MiB of blocks
+ * does not keep as much again in empty spans. */
 static uint32_t dirty_limit(void)
 {
     uint32_t limit = BUCKET_DIRTY_MIN + used_slots / BUCKET_DIRTY_SHARE;
-    return limit < BUCKET_DIRTY_MAX ? limit : BUCKET_DIRTY_MAX;
+    limit = limit < BUCKET_DIRTY_MAX ? limit : BUCKET_DIRTY_MAX;
+    return limit * (uint32_t)(BUCKET_SLOT_SIZE / BUCKET_PAGE);
 }
 
 /* Chooses the dirty slots to purge: those older than the delay, and when more
@@ -174,8 +185,8 @@ static size_t purge_select(uint64_t now, bucket_segment_t **segs, uint64_t *mask
 {
     uint64_t age = BUCKET_PURGE_DELAY_NS;
     uint32_t limit = dirty_limit();
-    if (dirty_slots > limit) {
-        uint32_t need = dirty_slots - limit / 2;
+    if (dirty_pages > limit) {
+        uint32_t need = dirty_pages - limit / 2;
         while (age != 0 && count_older(now, age) < need)
             age /= 4;
     }
@@ -184,8 +195,10 @@ static size_t purge_select(uint64_t now, bucket_segment_t **segs, uint64_t *mask
         uint64_t pick = 0;
         for (uint64_t d = seg->dirty_mask; d != 0; d &= d - 1) {
             unsigned i = (unsigned)__builtin_ctzll(d);
-            if (now - seg->dirty_time[i] >= age)
+            if (now - seg->dirty_time[i] >= age) {
                 pick |= 1ull << i;
+                dirty_pages -= seg->dirty_pages[i];
+            }
         }
         if (pick == 0)
             continue;
@@ -234,6 +247,16 @@ static void pool_purge_unlock(uint64_t now)
         purge_apply(segs, masks, n);
 }
 
+/* Bytes from the start of a span of class cls that its blocks may touch: all
+ * of its slots, or for a solo span (one block) the block's pages only. */
+static size_t class_extent(unsigned cls)
+{
+    const bucket_class_t *c = &_bucket_classes[cls];
+    if (c->capacity == 1)
+        return ((size_t)c->size + BUCKET_PAGE - 1) & ~(size_t)(BUCKET_PAGE - 1);
+    return (size_t)c->slots << BUCKET_SLOT_SHIFT;
+}
+
 /* Returns an empty span's slots to the pool (dirty), then purges what is due. */
 void _bucket_span_release(bucket_span_t *span)
 {
@@ -252,8 +275,15 @@ void _bucket_span_release(bucket_span_t *span)
     seg->used_mask &= ~bits;
     seg->dirty_mask |= bits;
     used_slots -= n;
-    for (unsigned i = first; i < first + n; i++)
+    size_t extent = class_extent(span->cls);
+    for (unsigned i = first; i < first + n; i++) {
+        size_t start = (size_t)(i - first) << BUCKET_SLOT_SHIFT;
+        size_t part = extent > start ? extent - start : 0;
+        part = part < BUCKET_SLOT_SIZE ? part : BUCKET_SLOT_SIZE;
         seg->dirty_time[i] = now;
+        seg->dirty_pages[i] = (uint32_t)(part / BUCKET_PAGE);
+        dirty_pages += seg->dirty_pages[i];
+    }
     dirty_slots += n;
     pool_stats.released++;
     pool_purge_unlock(now);

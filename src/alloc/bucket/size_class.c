@@ -8,9 +8,13 @@
  * is a class, which memalign relies on: blocks of a power-of-two class are
  * aligned to their size (up to 64 KiB) because spans start on 64 KiB.
  *
- * Spans of classes up to 8 KiB are one 64 KiB slot; larger classes take enough
- * slots for eight blocks or more.  The tail of a span that no whole block fills
- * is never touched, so it costs address space and no memory.
+ * Spans of classes up to 8 KiB are one 64 KiB slot.  Larger classes are
+ * "solo": a span holds one block, in as many slots as it needs (one up to 64
+ * KiB, two above), and goes back to the pool as soon as its block is freed,
+ * so the pages of a freed big block serve the next span of any class instead
+ * of staying with their class (a class's peak of big blocks then no longer
+ * adds to the others').  The tail of a span that no whole block fills is
+ * never touched, so it costs address space and no memory.
  */
 #include "alloc/bucket/size_class.h"
 
@@ -48,22 +52,22 @@ const bucket_class_t _bucket_classes[BUCKET_NCLASS] = {
     {  6144u,  1u,   10u,     0xaaaaaabull},   /* 29 */
     {  7168u,  1u,    9u,     0x924924aull},   /* 30 */
     {  8192u,  1u,    8u,     0x8000000ull},   /* 31 */
-    { 10240u,  2u,   12u,     0x6666667ull},   /* 32 */
-    { 12288u,  2u,   10u,     0x5555556ull},   /* 33 */
-    { 14336u,  2u,    9u,     0x4924925ull},   /* 34 */
-    { 16384u,  2u,    8u,     0x4000000ull},   /* 35 */
-    { 20480u,  3u,    9u,     0x3333334ull},   /* 36 */
-    { 24576u,  3u,    8u,     0x2aaaaabull},   /* 37 */
-    { 28672u,  4u,    9u,     0x2492493ull},   /* 38 */
-    { 32768u,  4u,    8u,     0x2000000ull},   /* 39 */
-    { 40960u,  5u,    8u,     0x199999aull},   /* 40 */
-    { 49152u,  6u,    8u,     0x1555556ull},   /* 41 */
-    { 57344u,  7u,    8u,     0x124924aull},   /* 42 */
-    { 65536u,  8u,    8u,     0x1000000ull},   /* 43 */
-    { 81920u, 10u,    8u,      0xcccccdull},   /* 44 */
-    { 98304u, 12u,    8u,      0xaaaaabull},   /* 45 */
-    {114688u, 14u,    8u,      0x924925ull},   /* 46 */
-    {131072u, 16u,    8u,      0x800000ull},   /* 47 */
+    { 10240u,  1u,    1u,     0x6666667ull},   /* 32 */
+    { 12288u,  1u,    1u,     0x5555556ull},   /* 33 */
+    { 14336u,  1u,    1u,     0x4924925ull},   /* 34 */
+    { 16384u,  1u,    1u,     0x4000000ull},   /* 35 */
+    { 20480u,  1u,    1u,     0x3333334ull},   /* 36 */
+    { 24576u,  1u,    1u,     0x2aaaaabull},   /* 37 */
+    { 28672u,  1u,    1u,     0x2492493ull},   /* 38 */
+    { 32768u,  1u,    1u,     0x2000000ull},   /* 39 */
+    { 40960u,  1u,    1u,     0x199999aull},   /* 40 */
+    { 49152u,  1u,    1u,     0x1555556ull},   /* 41 */
+    { 57344u,  1u,    1u,     0x124924aull},   /* 42 */
+    { 65536u,  1u,    1u,     0x1000000ull},   /* 43 */
+    { 81920u,  2u,    1u,      0xcccccdull},   /* 44 */
+    { 98304u,  2u,    1u,      0xaaaaabull},   /* 45 */
+    {114688u,  2u,    1u,      0x924925ull},   /* 46 */
+    {131072u,  2u,    1u,      0x800000ull},   /* 47 */
 };
 
 /* Class of each request of up to BUCKET_LOOKUP_MAX bytes, indexed by the size

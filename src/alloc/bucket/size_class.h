@@ -12,6 +12,7 @@
 #define BUCKET_NCLASS       48                          /* 16 B .. 128 KiB */
 #define BUCKET_SMALL_MAX    ((size_t)128 << 10)         /* largest class */
 #define BUCKET_MAX_BLOCKS   4096                        /* 64 KiB / 16 B */
+#define BUCKET_SOLO_ABOVE   ((size_t)8 << 10)           /* bigger: one block a span */
 #define BUCKET_BITMAP_WORDS (BUCKET_MAX_BLOCKS / 64)
 #define BUCKET_RECIP_SHIFT  40                          /* see bucket_block_index */
 

@@ -154,9 +154,13 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
     bucket_span_t *span = heap->cur[cls];
     bool pending = atomic_load_explicit(&heap->remote, memory_order_relaxed) != NULL;
     if (span->nfree > 0) {
-        if (pending)
+        if (pending) {                  /* may give back a solo span: look again */
             _bucket_remote_collect(heap);
-        return take(span);
+            pending = false;
+            span = heap->cur[cls];
+        }
+        if (span->nfree > 0)
+            return take(span);
     }
     bool busy = span != &_bucket_empty_span;            /* cur was used up */
     if (busy)                                           /* shared: never written */
@@ -186,12 +190,17 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
 }
 
 /* Called by the owner when a free or a merge made a span go from full to not
- * full, or become empty.  The current span of a class is left alone; other
- * spans join the partial list, and leave the heap once empty. */
+ * full, or become empty.  The current span of a class is left alone, unless
+ * it is a solo span (one big block) that became empty: its pages go back to
+ * the pool at once, for any class.  Other spans join the partial list, and
+ * leave the heap once empty. */
 void _bucket_free_transition(bucket_heap_t *heap, bucket_span_t *span)
 {
-    if (span == heap->cur[span->cls])
-        return;
+    if (span == heap->cur[span->cls]) {
+        if (span->capacity > 1 || span->nfree == 0 || !_bucket_span_releasable(span))
+            return;
+        heap->cur[span->cls] = &_bucket_empty_span;
+    }
     if (span->nfree == span->capacity && _bucket_span_releasable(span)) {
         if (span->in_partial)
             partial_unlink(heap, span);
