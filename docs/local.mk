@@ -2,4 +2,5 @@
 # a document list it in their own local.mk; the shared ones are listed here.
 EXTRA_DIST += README.md docs/BENCHMARKS.md docs/RELIABILITY.md \
 	docs/alloc-bucket.md docs/huskysim.md \
-	docs/benchmarks/bucket.md docs/benchmarks/sim.md docs/benchmarks/trace.md
+	docs/benchmarks/bucket.md docs/benchmarks/bucket-2026-11-23.md \
+	docs/benchmarks/bucket-2026-11-24.md docs/benchmarks/sim.md docs/benchmarks/trace.md
