@@ -180,8 +180,8 @@ int cap_init_slow(void) CAP_HIDDEN;          /* 1 when recording */
 /* Reserves a chunk of `size` bytes; returns its address in the mapping or
  * NULL when the trace cannot grow (recording then stops for the thread). */
 struct htr_chunk_header *cap_reserve(uint32_t size) CAP_HIDDEN;
-/* Drops a retired chunk (len bytes, header included) from the process. */
-void cap_retire(struct htr_chunk_header *c, size_t len) CAP_HIDDEN;
+/* A chunk its thread writes no more: its pages may leave the process. */
+void cap_retire(struct htr_chunk_header *c) CAP_HIDDEN;
 /* The first chunk, prepared by file setup for the thread that sets up. */
 struct htr_chunk_header *cap_take_first_chunk(uint32_t *size) CAP_HIDDEN;
 uint32_t cap_next_thread_index(void) CAP_HIDDEN;

@@ -57,19 +57,13 @@ static void chunk_start(struct cap_thread *t, struct htr_chunk_header *c, uint32
     htr_codec_reset(&t->codec, key);
 }
 
-/* A chunk the thread writes no more: its pages may leave the process. */
-static void chunk_retire(struct htr_chunk_header *c)
-{
-    cap_retire(c, HTR_CHUNK_HEADER + (size_t)c->capacity);
-}
-
 /* Gives t a fresh chunk whose base key is `key`; 0 when the trace is full. */
 static int chunk_next(struct cap_thread *t, uint64_t key)
 {
     uint32_t size;
     struct htr_chunk_header *c = NULL;
     if (t->chunk)
-        chunk_retire(t->chunk);
+        cap_retire(t->chunk);
     t->chunk = NULL;
     t->pos = t->end = NULL;
     if (t->next_size == 0) {
@@ -143,7 +137,7 @@ static int after_exit(struct cap_thread *t, const struct htr_event *ev)
     t->solo = 0;
     t->pos = t->end = NULL;
     if (t->chunk)
-        chunk_retire(t->chunk);
+        cap_retire(t->chunk);
     t->chunk = NULL;
     return 1;
 }
@@ -184,7 +178,7 @@ static void thread_exit(void *arg)
     cap_emit_slow(t, &ev);
     t->exited = 1;
     if (t->chunk)
-        chunk_retire(t->chunk);
+        cap_retire(t->chunk);
     t->chunk = NULL;
     t->pos = t->end = NULL;
     t->busy = busy;

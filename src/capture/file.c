@@ -360,8 +360,9 @@ struct htr_chunk_header *cap_reserve(uint32_t size)
  * chunks are retired.  With huge pages that is the only way out: dropping
  * part of a 2 MiB page splits it, which cost more system time than the huge
  * page saved; with small pages each chunk also leaves at once. */
-void cap_retire(struct htr_chunk_header *c, size_t len)
+void cap_retire(struct htr_chunk_header *c)
 {
+    size_t len = HTR_CHUNK_HEADER + (size_t)c->capacity;
     uint64_t off = (uint64_t)((uint8_t *)c - map_base), end = off + len;
     if (!__atomic_load_n(&huge, __ATOMIC_RELAXED)
         && (off & (uint64_t)(sysconf(_SC_PAGESIZE) - 1)) == 0)
