@@ -57,15 +57,21 @@ static void chunk_start(struct cap_thread *t, struct htr_chunk_header *c, uint32
     htr_codec_reset(&t->codec, key);
 }
 
+/* Retires t's chunk, if any: t then has none (and takes the slow path). */
+static void chunk_drop(struct cap_thread *t)
+{
+    if (t->chunk)
+        cap_retire(t->chunk);
+    t->chunk = NULL;
+    t->pos = t->end = NULL;
+}
+
 /* Gives t a fresh chunk whose base key is `key`; 0 when the trace is full. */
 static int chunk_next(struct cap_thread *t, uint64_t key)
 {
     uint32_t size;
     struct htr_chunk_header *c = NULL;
-    if (t->chunk)
-        cap_retire(t->chunk);
-    t->chunk = NULL;
-    t->pos = t->end = NULL;
+    chunk_drop(t);
     if (t->next_size == 0) {
         c = cap_take_first_chunk(&size);
         t->next_size = (uint32_t)sysconf(_SC_PAGESIZE);
@@ -135,10 +141,7 @@ static int after_exit(struct cap_thread *t, const struct htr_event *ev)
     t->index = 0;
     t->started = 0;
     t->solo = 0;
-    t->pos = t->end = NULL;
-    if (t->chunk)
-        cap_retire(t->chunk);
-    t->chunk = NULL;
+    chunk_drop(t);
     return 1;
 }
 
@@ -177,10 +180,7 @@ static void thread_exit(void *arg)
     ev.seq = ev.seq2 = cap_key(t, 0);
     cap_emit_slow(t, &ev);
     t->exited = 1;
-    if (t->chunk)
-        cap_retire(t->chunk);
-    t->chunk = NULL;
-    t->pos = t->end = NULL;
+    chunk_drop(t);
     t->busy = busy;
 }
 

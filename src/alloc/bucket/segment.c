@@ -29,7 +29,6 @@
 static ha_lock_t pool_lock;
 static bucket_segment_t *segments;                      /* newest first */
 _Atomic uint64_t _bucket_seg_map[BUCKET_MAP_WORDS];     /* 1 bit per 4 MiB */
-static uint32_t dirty_slots;                            /* total dirty slots */
 static uint32_t dirty_pages;                            /* their dirty_pages, summed */
 static uint32_t used_slots;                             /* slots held by spans */
 
@@ -101,9 +100,7 @@ static bucket_span_t *pool_take(unsigned n, bool *clean)
             if (first < 0)
                 continue;
             uint64_t bits = (n >= 64 ? ~0ull : (1ull << n) - 1) << first;
-            uint32_t dirty = (uint32_t)__builtin_popcountll(seg->dirty_mask & bits);
-            *clean = dirty < n;
-            dirty_slots -= dirty;
+            *clean = (unsigned)__builtin_popcountll(seg->dirty_mask & bits) < n;
             for (unsigned i = (unsigned)first; i < (unsigned)first + n; i++)
                 if (seg->dirty_mask >> i & 1)
                     dirty_pages -= seg->dirty_pages[i];
@@ -204,7 +201,6 @@ static size_t purge_select(uint64_t now, bucket_segment_t **segs, uint64_t *mask
             continue;
         seg->used_mask |= pick;
         seg->dirty_mask &= ~pick;
-        dirty_slots -= (uint32_t)__builtin_popcountll(pick);
         segs[n] = seg;
         masks[n++] = pick;
     }
@@ -284,7 +280,6 @@ void _bucket_span_release(bucket_span_t *span)
         seg->dirty_pages[i] = (uint32_t)(part / BUCKET_PAGE);
         dirty_pages += seg->dirty_pages[i];
     }
-    dirty_slots += n;
     pool_stats.released++;
     pool_purge_unlock(now);
 }
@@ -299,7 +294,9 @@ void _bucket_pool_maintain(void)
 void _bucket_pool_stats(int fd, int json)
 {
     ha_lock(&pool_lock);
-    uint64_t dirty = dirty_slots;
+    uint64_t dirty = 0;
+    for (bucket_segment_t *seg = segments; seg != NULL; seg = seg->next)
+        dirty += (uint64_t)__builtin_popcountll(seg->dirty_mask);
     typeof(pool_stats) s = pool_stats;
     ha_unlock(&pool_lock);
     _bucket_write_u64(fd, "segments", s.segments, json, true);
