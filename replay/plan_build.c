@@ -12,7 +12,12 @@
  * that thread first (no synchronisation needed); ids that overflow a ring go
  * to a global queue, and a thread that takes an id freed by another thread
  * waits for that free (a dependency), exactly like a free of another
- * thread's object waits for the operation that last touched it.
+ * thread's object waits for the operation that last touched it.  New ids are
+ * handed to each thread in blocks of ID_BLOCK, so that threads of the replay
+ * write their own lines of the worker's table, not lines shared with other
+ * threads (ids given out one by one in trace order would interleave the
+ * threads' entries, and every alloc and free would then bounce a cache line
+ * between cores: a cost of the replayer, not of the allocator under test).
  */
 #include "config.h"
 
@@ -31,6 +36,8 @@
 #include "trace/trace.h"
 
 #define RING_CAP 1024u        /* freed ids a thread keeps for itself */
+#define ID_BLOCK 16u          /* new ids a thread takes at once: 256 bytes of
+                                 the worker's table, four cache lines */
 
 /* An address that is live in the traced heap, and its object. */
 struct addr_ent {
@@ -60,6 +67,7 @@ struct bthread {
     struct free_id ring[RING_CAP]; /* ids it freed, newest at head-1 */
     uint32_t ring_head;       /* next slot to push */
     uint32_t ring_len;        /* entries held */
+    uint32_t fresh_next, fresh_end; /* its block of new ids not used yet */
     int pend_valid;           /* a realloc release is waiting for its acquire */
     int pend_new;             /* ... of NULL or an unknown address */
     uint32_t pend_id;         /* ... continuing this object */
@@ -111,14 +119,19 @@ static uint64_t mul_sat(uint64_t a, uint64_t b)
 
 /* ---- ids ---- */
 
-static uint32_t fresh_id(struct builder *b)
+/* A new id from thread th's block, after taking a new block if it is used up. */
+static uint32_t fresh_id(struct builder *b, struct bthread *th)
 {
-    if (b->nobj == b->obj_cap) {
-        b->obj_cap = b->obj_cap ? b->obj_cap * 2 : 4096;
-        b->obj = xrealloc(b->obj, b->obj_cap * sizeof *b->obj);
+    if (th->fresh_next == th->fresh_end) {
+        if (b->nobj + ID_BLOCK > b->obj_cap) {
+            b->obj_cap = b->obj_cap ? b->obj_cap * 2 : 4096;
+            b->obj = xrealloc(b->obj, b->obj_cap * sizeof *b->obj);
+        }
+        memset(&b->obj[b->nobj], 0, ID_BLOCK * sizeof b->obj[0]);
+        th->fresh_next = (uint32_t)b->nobj;
+        th->fresh_end = (uint32_t)(b->nobj += ID_BLOCK);
     }
-    memset(&b->obj[b->nobj], 0, sizeof b->obj[0]);
-    return (uint32_t)b->nobj++;
+    return th->fresh_next++;
 }
 
 static void queue_push(struct builder *b, struct free_id f)
@@ -148,6 +161,8 @@ static uint32_t take_id(struct builder *b, uint32_t t, struct rp_dep *dep, int *
         th->ring_len--;
         return th->ring[th->ring_head].id;
     }
+    if (th->fresh_next != th->fresh_end)
+        return th->fresh_next++;
     if (b->q_len) {
         struct free_id f = b->queue[b->q_head];
         b->q_head = (b->q_head + 1) % b->q_cap;
@@ -159,7 +174,7 @@ static uint32_t take_id(struct builder *b, uint32_t t, struct rp_dep *dep, int *
         }
         return f.id;
     }
-    return fresh_id(b);
+    return fresh_id(b, th);
 }
 
 /* Gives id back after thread t freed it with its op number `done`. */

@@ -28,7 +28,7 @@
 #include <sys/types.h>
 
 #define RP_PLAN_MAGIC   "HUSKYPLN"
-#define RP_PLAN_VERSION 2u
+#define RP_PLAN_VERSION 3u            /* 3: new ids in per-thread blocks */
 #define RP_LIVE_POINTS  100u          /* live/RSS points at k/100 of the ops */
 #define RP_NO_OBJ       0xffffffffu   /* no object: free(NULL), failed calls */
 #define RP_MAX_THREADS  65535u

@@ -39,6 +39,7 @@ EXTRA_DIST += \
 	tests/replay/bench-replay.sh \
 	tests/replay/data/basic.txt \
 	tests/replay/data/threads.txt \
+	tests/replay/data/blocks.txt \
 	tests/replay/data/realloc.txt \
 	tests/replay/data/memalign.txt \
 	tests/replay/data/inherited.txt \
