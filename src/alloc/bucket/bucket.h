@@ -150,6 +150,7 @@ void _bucket_span_populate(bucket_span_t *span);
 
 /* ---- heaps (thread_cache.c) ---- */
 #define BUCKET_TRIM_MAX 32u                     /* sparse spans a heap remembers */
+#define BUCKET_SPARE_MAX 4u                     /* empty spans a heap keeps */
 #define BUCKET_NO_TRIM  UINT32_MAX              /* span->trim_slot: not listed */
 
 /* A thread's cache: the spans it allocates from.  cur[c] is never NULL (an
@@ -162,11 +163,14 @@ typedef struct bucket_heap {
     bucket_span_t *_Atomic remote;          /* spans with pending remote frees */
     bucket_span_t *trim_list[BUCKET_TRIM_MAX];  /* sparse spans to trim on growth */
     uint32_t trim_count;                    /* entries in trim_list */
+    bucket_span_t *spare[BUCKET_SPARE_MAX]; /* empty spans kept for reuse */
+    uint32_t spare_count;                   /* entries in spare */
     struct bucket_heap *all_next;           /* every heap ever made */
     struct bucket_heap *abandoned_next;     /* heaps whose thread has exited */
     bool abandoned;                         /* on the abandoned list */
     uint64_t spans_taken;                   /* spans acquired (statistics) */
     uint64_t remote_merged;                 /* blocks merged from remote frees */
+    uint64_t spares_reused;                 /* spans taken from spare (statistics) */
 } bucket_heap_t;
 
 extern __thread bucket_heap_t *_bucket_tl_heap __attribute__((tls_model("initial-exec")));

@@ -94,6 +94,43 @@ static void trim_pending(bucket_heap_t *heap, bool all)
     heap->trim_count = kept;
 }
 
+/* Empty spans are not handed back to the pool at once: a thread whose live
+ * blocks of a class drop to none and come back (a request served and
+ * dropped, a round of work) would otherwise take the pool lock twice per
+ * span and round, and many such threads queue on it.  A heap keeps up to
+ * BUCKET_SPARE_MAX empty spans of several blocks (solo spans go back at
+ * once, their pages serve any class there) and cuts them again for whichever
+ * class needs a span of that many slots.  The spares go back to the pool when
+ * the heap grows for real (takes clean slots: the spares are not what it
+ * needs) and when its thread exits. */
+static void spare_keep(bucket_heap_t *heap, bucket_span_t *span)
+{
+    if (span->capacity > 1 && heap->spare_count < BUCKET_SPARE_MAX)
+        heap->spare[heap->spare_count++] = span;
+    else
+        _bucket_span_release(span);
+}
+
+/* A spare span of `slots` slots, taken off the heap's list, or NULL. */
+static bucket_span_t *spare_take(bucket_heap_t *heap, unsigned slots)
+{
+    for (uint32_t i = heap->spare_count; i-- > 0;) {
+        bucket_span_t *span = heap->spare[i];
+        if (span->slots == slots) {
+            heap->spare[i] = heap->spare[--heap->spare_count];
+            heap->spares_reused++;
+            return span;
+        }
+    }
+    return NULL;
+}
+
+static void spare_drop(bucket_heap_t *heap)
+{
+    while (heap->spare_count > 0)
+        _bucket_span_release(heap->spare[--heap->spare_count]);
+}
+
 static void partial_push(bucket_heap_t *heap, bucket_span_t *span)
 {
     bucket_span_t *head = heap->partial[span->cls];
@@ -173,13 +210,17 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
         partial_unlink(heap, span);
         trim_forget(heap, span);
         span->trim_at = 0;
+    } else if ((span = spare_take(heap, _bucket_classes[cls].slots)) != NULL) {
+        _bucket_span_init(span, cls, heap);             /* resident: no populating */
     } else {
         bool clean = false;
         span = _bucket_span_acquire(_bucket_classes[cls].slots, &clean);
         if (span == NULL)
             return NULL;
-        if (clean)                                      /* the heap grows for real */
+        if (clean) {                                    /* the heap grows for real */
             trim_pending(heap, false);
+            spare_drop(heap);
+        }
         _bucket_span_init(span, cls, heap);
         if (busy && clean)                              /* a busy class: fill it */
             populate_plan(span);
@@ -205,7 +246,7 @@ void _bucket_free_transition(bucket_heap_t *heap, bucket_span_t *span)
         if (span->in_partial)
             partial_unlink(heap, span);
         trim_forget(heap, span);
-        _bucket_span_release(span);
+        spare_keep(heap, span);
         return;
     }
     if (span->trim_at != 0 && span->nfree >= span->trim_at)
@@ -239,6 +280,7 @@ static void heap_flush(bucket_heap_t *heap)
         }
     }
     trim_pending(heap, true);
+    spare_drop(heap);
 }
 
 static void abandon_locked(bucket_heap_t *heap)
@@ -338,11 +380,12 @@ void _bucket_heaps_after_fork_child(void)
 
 void _bucket_heap_stats(int fd, int json)
 {
-    uint64_t spans = 0, merged = 0, nheaps = 0, nabandoned = 0;
+    uint64_t spans = 0, merged = 0, nheaps = 0, nabandoned = 0, spares = 0;
     ha_lock(&heaps_lock);
     for (bucket_heap_t *h = all_heaps; h != NULL; h = h->all_next) {
         spans += h->spans_taken;
         merged += h->remote_merged;
+        spares += h->spares_reused;
         nheaps++;
         nabandoned += h->abandoned;
     }
@@ -350,5 +393,6 @@ void _bucket_heap_stats(int fd, int json)
     _bucket_write_u64(fd, "heaps", nheaps, json, false);
     _bucket_write_u64(fd, "heaps_abandoned", nabandoned, json, false);
     _bucket_write_u64(fd, "heap_spans_taken", spans, json, false);
+    _bucket_write_u64(fd, "heap_spares_reused", spares, json, false);
     _bucket_write_u64(fd, "remote_blocks_merged", merged, json, false);
 }
