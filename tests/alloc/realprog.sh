@@ -61,14 +61,19 @@ if [ -x "$py" ]; then
         # the background (nohup, `make check &`) inherits it ignored.
         set +e
         # shellcheck disable=SC2086
-        env --default-signal=INT LD_PRELOAD="$lib" $vars "$py" -m test test_list test_dict \
-            test_threading \
+        env --default-signal=INT LD_PRELOAD="$lib" $vars "$py" -X faulthandler -m test \
+            -v test_list test_dict test_threading \
             >"$TMP/pt.got" 2>&1; _got=$?
         set -e
         if [ "$_got" = 0 ] && grep -q "result: SUCCESS" "$TMP/pt.got"; then
             pass "python3 -m test test_list test_dict test_threading"
         else
-            fail "python3 -m test (exit $_got)"; tail -n 20 "$TMP/pt.got" | sed 's/^/# /'
+            # the test that was running, and the top of faulthandler's
+            # report (the crashing thread comes first), then the end
+            fail "python3 -m test (exit $_got)"
+            { grep -E '^test_[a-z_0-9]+ \(' "$TMP/pt.got" | tail -n 3
+              grep -m 1 -A 40 'Fatal Python error' "$TMP/pt.got"
+              echo ...; tail -n 10 "$TMP/pt.got"; } | sed 's/^/# /'
         fi
     else
         skip "python3 -m test" "the python3 test suite is not installed"
