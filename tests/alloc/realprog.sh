@@ -6,11 +6,14 @@
 # usage: realprog.sh NAME [VAR=VALUE...]   (the variables, without spaces,
 # are set for the preloaded runs only, e.g. HUSKY_ARENAS=1).  Called by the
 # wrappers in tests/alloc-NAME/; programs that are not installed are skipped.
+# REALPROG_PYTESTS: the modules of python's own test suite to run (default
+# test_list test_dict test_threading).
 . "$top_srcdir/tests/lib.sh"
 
 name=$1
 shift
 vars="$*"
+pytests=${REALPROG_PYTESTS:-test_list test_dict test_threading}
 lib=$(husky_lib "husky-$name") || skip_all "libhusky-$name.so not built"
 
 # run_both LABEL CMD...: runs CMD with glibc, then preloaded; passes when
@@ -62,11 +65,10 @@ if [ -x "$py" ]; then
         set +e
         # shellcheck disable=SC2086
         env --default-signal=INT LD_PRELOAD="$lib" $vars "$py" -X faulthandler -m test \
-            -v test_list test_dict test_threading \
-            >"$TMP/pt.got" 2>&1; _got=$?
+            -v $pytests >"$TMP/pt.got" 2>&1; _got=$?
         set -e
         if [ "$_got" = 0 ] && grep -q "result: SUCCESS" "$TMP/pt.got"; then
-            pass "python3 -m test test_list test_dict test_threading"
+            pass "python3 -m test $pytests"
         else
             # the test that was running, and the top of faulthandler's
             # report (the crashing thread comes first), then the end
