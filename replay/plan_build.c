@@ -119,18 +119,17 @@ static uint64_t mul_sat(uint64_t a, uint64_t b)
 
 /* ---- ids ---- */
 
-/* A new id from thread th's block, after taking a new block if it is used up. */
+/* The first id of a new block of ID_BLOCK ids for thread th (its previous
+ * block is used up). */
 static uint32_t fresh_id(struct builder *b, struct bthread *th)
 {
-    if (th->fresh_next == th->fresh_end) {
-        if (b->nobj + ID_BLOCK > b->obj_cap) {
-            b->obj_cap = b->obj_cap ? b->obj_cap * 2 : 4096;
-            b->obj = xrealloc(b->obj, b->obj_cap * sizeof *b->obj);
-        }
-        memset(&b->obj[b->nobj], 0, ID_BLOCK * sizeof b->obj[0]);
-        th->fresh_next = (uint32_t)b->nobj;
-        th->fresh_end = (uint32_t)(b->nobj += ID_BLOCK);
+    if (b->nobj + ID_BLOCK > b->obj_cap) {
+        b->obj_cap = b->obj_cap ? b->obj_cap * 2 : 4096;
+        b->obj = xrealloc(b->obj, b->obj_cap * sizeof *b->obj);
     }
+    memset(&b->obj[b->nobj], 0, ID_BLOCK * sizeof b->obj[0]);
+    th->fresh_next = (uint32_t)b->nobj;
+    th->fresh_end = (uint32_t)(b->nobj += ID_BLOCK);
     return th->fresh_next++;
 }
 
