@@ -30,6 +30,8 @@ int cap_trim_trace(const char *path)
         return -1;
     }
     uint64_t size = (uint64_t)st.st_size, off = h.header_size;
+    /* one page per chunk header: no read-ahead of the records between */
+    posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
     while (off + HTR_CHUNK_HEADER <= size) {
         struct htr_chunk_header c;
         if (pread(fd, &c, sizeof c, (off_t)off) != (ssize_t)sizeof c
