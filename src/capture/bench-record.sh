@@ -7,7 +7,8 @@
 # medians and ratios; raw times go to OUT_DIR/times.csv.
 #
 # Environment: HUSKYTRACE (the huskytrace binary), HUSKY_LIB_PATH (where
-# libhuskycapture.so is), MTRACER (a library whose constructor calls
+# libhuskycapture.so is; relative paths are taken from the current folder),
+# MTRACER (a library whose constructor calls
 # mtrace(), e.g. tests/capture/.libs/libmtracer.so), RUNS (5), MTRACE_RUNS
 # (1: mtrace costs 25x to 400x), MTRACE_TIMEOUT (60 s), LONG_OPS (50000000:
 # the long synth run that shows the shim's memory stays bounded).
@@ -23,8 +24,29 @@ runs=${RUNS:-5}
 mtrace_runs=${MTRACE_RUNS:-1}
 mtrace_timeout=${MTRACE_TIMEOUT:-60}
 long_ops=${LONG_OPS:-50000000}
-huskytrace=${HUSKYTRACE:-huskytrace}
-mtracer=${MTRACER:-}
+# abs PATH: PATH made absolute when it names a file relative to here (the
+# runs happen in OUT_DIR/work); a bare command name is left to $PATH
+abs() {
+    case $1 in
+    /* | "") echo "$1" ;;
+    */*) echo "$(pwd)/$1" ;;
+    *) echo "$1" ;;
+    esac
+}
+huskytrace=$(abs "${HUSKYTRACE:-huskytrace}")
+mtracer=$(abs "${MTRACER:-}")
+if [ -n "${HUSKY_LIB_PATH:-}" ]; then
+    _lp=""
+    _ifs=$IFS
+    IFS=:
+    for _d in $HUSKY_LIB_PATH; do
+        case $_d in /*) ;; *) _d=$(pwd)/$_d ;; esac
+        _lp=${_lp:+$_lp:}$_d
+    done
+    IFS=$_ifs
+    HUSKY_LIB_PATH=$_lp
+    export HUSKY_LIB_PATH
+fi
 debug=""
 for d in /usr/lib/x86_64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/lib64 /usr/lib; do
     [ -e "$d/libc_malloc_debug.so.0" ] && debug=$d/libc_malloc_debug.so.0 && break
