@@ -98,10 +98,17 @@ static void path_of(char *buf, size_t cap, const char *suffix)
     put_str(p, buf + cap, suffix);
 }
 
-/* ftruncate by path (see the top of the file: no descriptor is kept). */
+/* The trace file, opened by path for one call (see the top of the file: no
+ * descriptor is kept). */
+static int trace_open(void)
+{
+    return open(trace_path, O_WRONLY | O_CLOEXEC);
+}
+
+/* ftruncate by path. */
 static int resize(uint64_t size)
 {
-    int fd = open(trace_path, O_WRONLY | O_CLOEXEC);
+    int fd = trace_open();
     if (fd < 0)
         return -1;
     int rc = ftruncate(fd, (off_t)size);
@@ -364,23 +371,22 @@ struct htr_chunk_header *cap_reserve(uint32_t size)
  * (3.6-9.0 ms per 2 MiB against 0.4-0.5 ms for recently freed pages, in the
  * VM of docs/benchmarks/capture.md).  Dirty or mapped pages are never
  * dropped (the advice skips them), so no data is lost; on tmpfs both calls
- * do nothing. */
+ * do nothing.  errno is the caller's to keep, as for cap_retire's madvise
+ * (cap_emit_slow saves it). */
 static void block_full(uint64_t block)
 {
-    int saved = errno;
-    int fd = open(trace_path, O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        sync_file_range(fd, (off_t)(block << BLOCK_SHIFT), (off_t)BLOCK_SIZE,
-                        SYNC_FILE_RANGE_WRITE);
-        if (block > DROP_LAG) {
-            uint64_t last = block - DROP_LAG;
-            uint64_t first = last > DROP_SPAN ? last - DROP_SPAN : 1;
-            posix_fadvise(fd, (off_t)(first << BLOCK_SHIFT),
-                          (off_t)((last - first + 1) << BLOCK_SHIFT), POSIX_FADV_DONTNEED);
-        }
-        close(fd);
+    int fd = trace_open();
+    if (fd < 0)
+        return;
+    sync_file_range(fd, (off_t)(block << BLOCK_SHIFT), (off_t)BLOCK_SIZE,
+                    SYNC_FILE_RANGE_WRITE);
+    if (block > DROP_LAG) {
+        uint64_t last = block - DROP_LAG;
+        uint64_t first = last > DROP_SPAN ? last - DROP_SPAN : 1;
+        posix_fadvise(fd, (off_t)(first << BLOCK_SHIFT),
+                      (off_t)((last - first + 1) << BLOCK_SHIFT), POSIX_FADV_DONTNEED);
     }
-    errno = saved;
+    close(fd);
 }
 
 /* Drops a retired chunk's pages from the process; the data stays in the
