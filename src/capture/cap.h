@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "capture/encode.h"
 #include "trace/trace.h"
@@ -74,7 +75,16 @@ extern uint64_t cap_solo_key CAP_HIDDEN;     /* the first thread's last key whil
 extern uint64_t cap_key_floor CAP_HIDDEN;    /* keys start above it (trace start) */
 void cap_clock_init(void) CAP_HIDDEN;
 uint64_t cap_now_ns(void) CAP_HIDDEN;
-uint64_t cap_coarse_ns(void) CAP_HIDDEN;
+/* clock_gettime: the vDSO's own once the trace is set up, else glibc's */
+extern int (*cap_gettime)(clockid_t, struct timespec *) CAP_HIDDEN;
+
+/* CLOCK_MONOTONIC_COARSE in ns: the clock tick, read without the TSC. */
+static inline uint64_t cap_coarse_ns(void)
+{
+    struct timespec ts;
+    cap_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 void cap_thread_register(struct cap_thread *t) CAP_HIDDEN;   /* emit.c */
 
 /* Reads the TSC after every earlier instruction completed (lfence): the key
