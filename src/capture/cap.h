@@ -184,6 +184,10 @@ CAP_INLINE uint64_t cap_key(struct cap_thread *t, uint64_t addr)
 }
 
 /* ---- file.c ---- */
+/* The extended attribute in which a normal exit leaves the size the trace
+ * file was cut to (decimal); tool.h's cap_trim_trace reads it. */
+#define CAP_END_XATTR "user.husky.end"
+
 extern int cap_state CAP_HIDDEN;             /* enum cap_state_value (atomic) */
 extern int cap_callers CAP_HIDDEN;           /* records carry caller addresses */
 int cap_init_slow(void) CAP_HIDDEN;          /* 1 when recording */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -419,7 +420,12 @@ void cap_retire(struct htr_chunk_header *c)
 
 /* Normal exit: cuts the file to the bytes reserved so far.  The size is
  * first set to 0 so that a thread reserving concurrently takes the locked
- * path and grows the file again instead of writing past the new end. */
+ * path and grows the file again instead of writing past the new end.  The
+ * size cut to goes into the file's CAP_END_XATTR attribute: huskytrace
+ * record then knows the file ends after its last chunk without walking
+ * every chunk header (one disk read per 256 KiB of trace, since the blocks
+ * have left the page cache: 10 ms of a 0.3 s synth recording).  A
+ * filesystem without user attributes just makes it walk. */
 __attribute__((destructor)) static void cap_finish(void)
 {
     if (__atomic_load_n(&cap_state, __ATOMIC_ACQUIRE) != CAP_READY || getpid() != trace_pid)
@@ -427,8 +433,14 @@ __attribute__((destructor)) static void cap_finish(void)
     spin_lock(&grow_lock);
     __atomic_store_n(&file_size, 0, __ATOMIC_SEQ_CST);
     uint64_t end = __atomic_load_n(&file_off, __ATOMIC_SEQ_CST);
-    if (resize(end) != 0)
+    int cut = resize(end) == 0;
+    if (cut) {
+        char value[24];
+        char *stop = put_uint(value, value + sizeof value, end);
+        setxattr(trace_path, CAP_END_XATTR, value, (size_t)(stop - value), 0);
+    } else {
         end = map_len;
+    }
     __atomic_store_n(&file_size, end, __ATOMIC_SEQ_CST);
     spin_unlock(&grow_lock);
     if (cap_callers)

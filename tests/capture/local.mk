@@ -3,10 +3,13 @@
 # Test programs run under the capture shim are built without sanitizers
 # (their runtime would have to come before the shim in the process).
 check_PROGRAMS += tests/capture/ends tests/capture/xfree tests/capture/trace-count \
-	tests/capture/encode tests/capture/churn tests/capture/clock
+	tests/capture/encode tests/capture/churn tests/capture/clock \
+	tests/capture/trim
 tests_capture_encode_SOURCES = tests/capture/encode.c
 tests_capture_encode_LDADD = src/trace/libhtr.la
 tests_capture_clock_SOURCES = tests/capture/clock.c src/capture/clock.c
+tests_capture_trim_SOURCES = tests/capture/trim.c src/capture/trim.c
+tests_capture_trim_LDADD = src/trace/libhtr.la
 tests_capture_ends_SOURCES = tests/capture/ends.c
 tests_capture_ends_CFLAGS = $(NOSAN_CFLAGS)
 tests_capture_ends_LDFLAGS =
@@ -27,6 +30,7 @@ tests_capture_libmtracer_la_LDFLAGS = $(PRELOAD_LDFLAGS) -rpath $(abs_builddir)
 TESTS += \
 	tests/capture/encode \
 	tests/capture/clock \
+	tests/capture/trim \
 	tests/capture/ends.test \
 	tests/capture/threads.test \
 	tests/capture/memory.test \

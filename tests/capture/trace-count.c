@@ -1,5 +1,6 @@
 /* trace-count TRACE SIZE: what the capture tests assert on.  Prints the
- * header (pid, ppid, exec count, inherited flag, threads) and, per op, how
+ * header (pid, ppid, exec count, inherited flag, threads), the bytes after
+ * the last chunk ("slack": 0 once the file is cut) and, per op, how
  * many calls asked for SIZE bytes, plus how many frees released a block
  * that such a call returned.  It also replays the trace in key order and
  * counts violations of the ordering invariant ("order_errors": a block
@@ -118,9 +119,10 @@ int main(int argc, char **argv)
         return 65;
     }
     const struct htr_info *info = htr_reader_info(r);
-    printf("pid %u\nppid %u\nexec %u\ninherited %u\nthreads %u\n", info->header.pid,
-           info->header.ppid, info->header.exec_count,
-           (info->header.flags & HTR_F_INHERITED) ? 1 : 0, info->threads);
+    printf("pid %u\nppid %u\nexec %u\ninherited %u\nthreads %u\nslack %" PRIu64 "\n",
+           info->header.pid, info->header.ppid, info->header.exec_count,
+           (info->header.flags & HTR_F_INHERITED) ? 1 : 0, info->threads,
+           info->file_size - info->data_bytes);
     for (unsigned op = 1; op < HTR_OP_COUNT; op++)
         if (op != HTR_OP_FREE && op != HTR_OP_THREAD_START && op != HTR_OP_THREAD_EXIT)
             printf("%s %" PRIu64 "\n", htr_op_name(op), counts[op]);
