@@ -78,12 +78,17 @@ uint64_t cap_now_ns(void) CAP_HIDDEN;
 /* clock_gettime: the vDSO's own once the trace is set up, else glibc's */
 extern int (*cap_gettime)(clockid_t, struct timespec *) CAP_HIDDEN;
 
+static inline uint64_t cap_ts_ns(const struct timespec *ts)
+{
+    return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
+}
+
 /* CLOCK_MONOTONIC_COARSE in ns: the clock tick, read without the TSC. */
 static inline uint64_t cap_coarse_ns(void)
 {
     struct timespec ts;
     cap_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return cap_ts_ns(&ts);
 }
 void cap_thread_register(struct cap_thread *t) CAP_HIDDEN;   /* emit.c */
 

@@ -39,7 +39,7 @@ uint64_t cap_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return cap_ts_ns(&ts);
 }
 
 int (*cap_gettime)(clockid_t, struct timespec *) = clock_gettime;
@@ -94,10 +94,7 @@ static void pick_gettime(void)
     if (!f || clock_gettime(CLOCK_MONOTONIC_COARSE, &a) != 0
         || f(CLOCK_MONOTONIC_COARSE, &b) != 0 || clock_gettime(CLOCK_MONOTONIC_COARSE, &c) != 0)
         return;
-    uint64_t na = (uint64_t)a.tv_sec * 1000000000u + (uint64_t)a.tv_nsec;
-    uint64_t nb = (uint64_t)b.tv_sec * 1000000000u + (uint64_t)b.tv_nsec;
-    uint64_t nc = (uint64_t)c.tv_sec * 1000000000u + (uint64_t)c.tv_nsec;
-    if (na <= nb && nb <= nc)
+    if (cap_ts_ns(&a) <= cap_ts_ns(&b) && cap_ts_ns(&b) <= cap_ts_ns(&c))
         cap_gettime = f;
 }
 

@@ -433,8 +433,7 @@ __attribute__((destructor)) static void cap_finish(void)
     spin_lock(&grow_lock);
     __atomic_store_n(&file_size, 0, __ATOMIC_SEQ_CST);
     uint64_t end = __atomic_load_n(&file_off, __ATOMIC_SEQ_CST);
-    int cut = resize(end) == 0;
-    if (cut) {
+    if (resize(end) == 0) {
         char value[24];
         char *stop = put_uint(value, value + sizeof value, end);
         setxattr(trace_path, CAP_END_XATTR, value, (size_t)(stop - value), 0);

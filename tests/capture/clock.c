@@ -16,14 +16,14 @@ static uint64_t glibc_ns(clockid_t id)
 {
     struct timespec ts;
     clock_gettime(id, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return cap_ts_ns(&ts);
 }
 
 static uint64_t shim_ns(clockid_t id)
 {
     struct timespec ts;
     cap_gettime(id, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return cap_ts_ns(&ts);
 }
 
 int main(void)
