@@ -55,6 +55,8 @@ struct bucket_heap;
  * remote_flag is 1 the span is on, or about to be pushed on, its owner's
  * remote stack. */
 typedef struct bucket_span {
+    /* The first cache line holds all that malloc's and free's fast paths
+     * read, so a free touches this line and one word of free_bits. */
     uint32_t magic;                     /* BUCKET_SPAN_MAGIC while SMALL */
     uint8_t state;                      /* enum bucket_span_state */
     uint8_t cls;                        /* size class */
@@ -65,19 +67,20 @@ typedef struct bucket_span {
     uint32_t nfree;                     /* set bits in free_bits */
     uint32_t hint;                      /* first free_bits word that may be nonzero */
     uint32_t trim_at;                   /* nfree at which to give free pages back (0: never) */
-    uint32_t trim_slot;                 /* index in owner's trim_list, or BUCKET_NO_TRIM */
-    uint32_t trim_seen;                 /* listed through one growth of the heap already */
     uint64_t recip;                     /* ceil(2^40 / size) */
-    uintptr_t pop_to;                   /* pages below are populated (see span_populate) */
-    uintptr_t pop_end;                  /* end of the blocks to populate; 0: none */
     uintptr_t base;                     /* address of block 0 */
     struct bucket_heap *owner;          /* heap that allocates from it */
+    uintptr_t pop_end;                  /* end of the blocks to populate; 0: none */
+    /* the rest of the slow paths' fields */
+    uintptr_t pop_to;                   /* pages below are populated (see span_populate) */
+    uint32_t trim_slot;                 /* index in owner's trim_list, or BUCKET_NO_TRIM */
+    uint32_t trim_seen;                 /* listed through one growth of the heap already */
     struct bucket_span *next, *prev;    /* owner's partial list of this class */
     struct bucket_span *remote_next;    /* link in owner's remote stack */
     _Atomic uint32_t remote_flag;       /* 1: pushed on the remote stack */
     _Atomic uint32_t remote_busy;       /* remote frees in progress */
-    uint64_t free_bits[BUCKET_BITMAP_WORDS];            /* owner's free blocks */
-} bucket_span_t;
+    uint64_t free_bits[BUCKET_BITMAP_WORDS] __attribute__((aligned(64)));  /* owner's free blocks */
+} __attribute__((aligned(64))) bucket_span_t;
 
 #define BUCKET_SEG_MAGIC 0x6875736b79736567ull          /* "huskyseg" */
 
@@ -132,12 +135,21 @@ void _bucket_pool_unlock(void);
 void _bucket_pool_reinit(void);
 void _bucket_pool_stats(int fd, int json);
 
-/* Span metadata of an address inside a segment, or NULL. */
+/* Span metadata of an address inside a segment, or NULL.  A span starting
+ * at the address's own slot is found by its magic alone, without reading
+ * the slot table (one cache line less for every free); the table serves the
+ * second slot of two-slot spans and free slots.  spans[i].magic is the
+ * magic only while a span starting at slot i is in use: it is cleared
+ * before the slot goes back to the pool, and set last, after every other
+ * field, when a span is cut. */
 static inline bucket_span_t *bucket_span_of(uintptr_t addr)
 {
     bucket_segment_t *seg = (bucket_segment_t *)(addr & ~(uintptr_t)BUCKET_SEG_MASK);
-    return atomic_load_explicit(&seg->slot_span[(addr & BUCKET_SEG_MASK) >> BUCKET_SLOT_SHIFT],
-                                memory_order_acquire);
+    size_t slot = (addr & BUCKET_SEG_MASK) >> BUCKET_SLOT_SHIFT;
+    bucket_span_t *span = &seg->spans[slot];
+    if (HA_LIKELY(__atomic_load_n(&span->magic, __ATOMIC_ACQUIRE) == BUCKET_SPAN_MAGIC))
+        return span;
+    return atomic_load_explicit(&seg->slot_span[slot], memory_order_acquire);
 }
 
 /* span.c */
@@ -200,6 +212,7 @@ void _bucket_large_lock(void);
 void _bucket_large_unlock(void);
 void _bucket_large_reinit(void);
 void _bucket_large_stats(int fd, int json);
+void _bucket_large_shed(size_t bytes);
 
 /* ---- failures and the OS, through the common layer (glue.c) ---- */
 __attribute__((noreturn, cold)) void _bucket_fail(const char *what, const void *p);

@@ -262,7 +262,7 @@ void _bucket_span_release(bucket_span_t *span)
     uint64_t bits = (n >= 64 ? ~0ull : (1ull << n) - 1) << first;
     uint64_t now = _bucket_now_ns();
 
-    span->magic = 0;
+    __atomic_store_n(&span->magic, 0, __ATOMIC_RELAXED);
     span->state = BUCKET_SPAN_FREE;
     span->owner = NULL;
     for (unsigned i = first; i < first + n; i++)

@@ -33,7 +33,7 @@ void _bucket_span_init(bucket_span_t *span, unsigned cls, bucket_heap_t *heap)
     span->free_bits[words - 1] = tail == 64 ? ~0ull : (1ull << tail) - 1;
     memset(&span->free_bits[words], 0, (BUCKET_BITMAP_WORDS - words) * sizeof(uint64_t));
     span->state = BUCKET_SPAN_SMALL;
-    span->magic = BUCKET_SPAN_MAGIC;
+    __atomic_store_n(&span->magic, BUCKET_SPAN_MAGIC, __ATOMIC_RELEASE);   /* last: see bucket_span_of */
     bucket_segment_t *seg = (bucket_segment_t *)(span->base & ~(uintptr_t)BUCKET_SEG_MASK);
     unsigned first = (unsigned)((span->base - (uintptr_t)seg) >> BUCKET_SLOT_SHIFT);
     for (unsigned i = first; i < first + span->slots; i++)
