@@ -11,6 +11,7 @@ TESTS += tests/alloc-bucket/size_class_test
 BUCKET_TEST_PROGS = \
 	tests/alloc-bucket/churn \
 	tests/alloc-bucket/detect \
+	tests/alloc-bucket/large_cache \
 	tests/alloc-bucket/overflow \
 	tests/alloc-bucket/rss_fall \
 	tests/alloc-bucket/threads64
@@ -21,6 +22,8 @@ tests_alloc_bucket_churn_CFLAGS = $(BUCKET_TEST_CFLAGS)
 tests_alloc_bucket_churn_LDFLAGS = $(BUCKET_PTHREAD)
 tests_alloc_bucket_detect_CFLAGS = $(BUCKET_TEST_CFLAGS)
 tests_alloc_bucket_detect_LDFLAGS = $(BUCKET_PTHREAD)
+tests_alloc_bucket_large_cache_CFLAGS = $(BUCKET_TEST_CFLAGS)
+tests_alloc_bucket_large_cache_LDFLAGS = $(BUCKET_PTHREAD)
 tests_alloc_bucket_overflow_CFLAGS = $(BUCKET_TEST_CFLAGS)
 tests_alloc_bucket_overflow_LDFLAGS = $(BUCKET_PTHREAD)
 tests_alloc_bucket_rss_fall_CFLAGS = $(BUCKET_TEST_CFLAGS)
@@ -34,6 +37,7 @@ BUCKET_TESTS = \
 	tests/alloc-bucket/bucket-stress.test \
 	tests/alloc-bucket/churn.test \
 	tests/alloc-bucket/detect.test \
+	tests/alloc-bucket/large_cache.test \
 	tests/alloc-bucket/overflow.test \
 	tests/alloc-bucket/rss_fall.test \
 	tests/alloc-bucket/threads64.test

@@ -2,14 +2,17 @@
  *
  * Their sizes live out of band, in an open-addressing hash table keyed by
  * address (linear probing, deletion by backward shift), so free() can reject
- * a pointer that is no large block.  Freed mappings go to a small cache
- * (BUCKET_CACHE_SLOTS entries) whose size is bounded by a fraction of the
- * most large bytes the program ever had in use (BUCKET_CACHE_SHARE), so a
- * program with few large blocks keeps almost nothing cached while one that
- * cycles big buffers reuses them without page faults.  A request takes the
- * cached mapping closest in size, giving back a tail much too big or growing
- * it with mremap; entries older than BUCKET_CACHE_DELAY_NS are unmapped.  One
- * lock guards the table and the cache; mmap and munmap run outside it.
+ * a pointer that is no large block.  Freed mappings go to a cache
+ * (BUCKET_CACHE_SLOTS entries) bounded so that the bytes cached and the bytes
+ * in use together never exceed the most large bytes the program ever had in
+ * use: caching adds nothing to the peak of large memory, a program that
+ * cycles big buffers reuses them without page faults, and one whose large
+ * blocks are all live at once keeps nothing cached.  A request takes the
+ * cached mapping closest in size: the tail of one too big goes back to the
+ * cache as a mapping of its own (or to the kernel when it is too small to
+ * serve a large request), one too small grows with mremap; entries older
+ * than BUCKET_CACHE_DELAY_NS are unmapped.  One lock guards the table and the
+ * cache; mmap and munmap run outside it.
  */
 #include <errno.h>
 #include <string.h>
@@ -17,10 +20,10 @@
 #include "alloc/bucket/bucket.h"
 #include "alloc/common/stats.h"
 
-#define BUCKET_CACHE_SLOTS      8
-#define BUCKET_CACHE_SHARE      4       /* cache <= peak large bytes / this */
-#define BUCKET_CACHE_MAX        ((size_t)16 << 20)
+#define BUCKET_CACHE_SLOTS      16
+#define BUCKET_CACHE_MAX        ((size_t)64 << 20)      /* never more cached */
 #define BUCKET_CACHE_DELAY_NS   (500ull * 1000 * 1000)
+#define BUCKET_SHED_FACTOR      4       /* cached bytes shed per byte of small growth */
 #define BUCKET_TABLE_MIN        256
 #define BUCKET_HUGE_SIZE        ((size_t)2 << 20)       /* a transparent huge page */
 
@@ -130,27 +133,6 @@ static bool table_reserve(void **old, size_t *old_len)
     return true;
 }
 
-/* Records a new block; on failure the caller unmaps it. */
-static bool record(uintptr_t addr, size_t len)
-{
-    void *old = NULL;
-    size_t old_len = 0;
-    ha_lock(&large_lock);
-    bool ok = table_reserve(&old, &old_len);
-    if (ok) {
-        table_put(table, cap, addr, len);
-        count++;
-        large_stats.live++;
-        live_bytes += len;
-        if (live_bytes > peak_bytes)
-            peak_bytes = live_bytes;
-    }
-    ha_unlock(&large_lock);
-    if (old != NULL)
-        _bucket_os_unmap(old, old_len);
-    return ok;
-}
-
 /* ---- the cache ---- */
 
 /* The cached mapping closest to len bytes (the smallest big enough, else
@@ -193,19 +175,20 @@ static size_t cache_expire_locked(uint64_t now, cache_entry_t *out)
     return n;
 }
 
-/* Puts a freed mapping in the cache, evicting the oldest entries to make room
- * (they land in out[]).  Returns false when it is too big to cache: the
- * cache holds at most a share of the peak of large bytes in use (the peak,
- * not the current figure: a program that frees a buffer before allocating
- * the next one has few live bytes exactly when the cache matters). */
-static bool cache_put_locked(uintptr_t addr, size_t len, uint64_t now,
-                             cache_entry_t *out, size_t *n)
+/* Bytes the cache may hold now: what the large blocks in use leave of their
+ * peak (so cached and live bytes together stay within it), at most
+ * BUCKET_CACHE_MAX. */
+static size_t cache_room_locked(void)
 {
-    size_t limit = peak_bytes / BUCKET_CACHE_SHARE;
-    if (limit > BUCKET_CACHE_MAX)
-        limit = BUCKET_CACHE_MAX;
-    if (len > limit)
-        return false;
+    size_t room = peak_bytes - live_bytes;
+    return room < BUCKET_CACHE_MAX ? room : BUCKET_CACHE_MAX;
+}
+
+/* Evicts the oldest entries (into out[]) until `extra` more bytes fit in the
+ * room and, when `slot` is set, an entry is free.  Returns a free entry's
+ * index, or -1 when none was asked for. */
+static int cache_evict_locked(size_t extra, bool slot, cache_entry_t *out, size_t *n)
+{
     for (;;) {
         int free_i = -1, oldest = -1;
         for (int i = 0; i < BUCKET_CACHE_SLOTS; i++) {
@@ -214,15 +197,56 @@ static bool cache_put_locked(uintptr_t addr, size_t len, uint64_t now,
             else if (oldest < 0 || cache[i].when < cache[oldest].when)
                 oldest = i;
         }
-        if (free_i >= 0 && cache_bytes + len <= limit) {
-            cache[free_i] = (cache_entry_t){addr, len, now};
-            cache_bytes += len;
-            return true;
-        }
+        if ((free_i >= 0 || !slot) && cache_bytes + extra <= cache_room_locked())
+            return free_i;
         out[(*n)++] = cache[oldest];
         cache_bytes -= cache[oldest].len;
         cache[oldest].addr = 0;
     }
+}
+
+/* Puts a free mapping in the cache, evicting the oldest entries to make room
+ * (they land in out[]).  Returns false when it is too big to cache. */
+static bool cache_put_locked(uintptr_t addr, size_t len, uint64_t now,
+                             cache_entry_t *out, size_t *n)
+{
+    if (len > cache_room_locked())
+        return false;
+    int i = cache_evict_locked(len, true, out, n);
+    cache[i] = (cache_entry_t){addr, len, now};
+    cache_bytes += len;
+    return true;
+}
+
+static void unmap_all(cache_entry_t *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        _bucket_os_unmap((void *)list[i].addr, list[i].len);
+}
+
+/* Records a new block, and evicts what the cache may no longer hold now that
+ * more bytes are in use; on failure the caller unmaps the block. */
+static bool record(uintptr_t addr, size_t len)
+{
+    void *old = NULL;
+    size_t old_len = 0, n = 0;
+    cache_entry_t out[BUCKET_CACHE_SLOTS];
+    ha_lock(&large_lock);
+    bool ok = table_reserve(&old, &old_len);
+    if (ok) {
+        table_put(table, cap, addr, len);
+        count++;
+        large_stats.live++;
+        live_bytes += len;
+        if (live_bytes > peak_bytes)
+            peak_bytes = live_bytes;
+        cache_evict_locked(0, false, out, &n);
+    }
+    ha_unlock(&large_lock);
+    if (old != NULL)
+        _bucket_os_unmap(old, old_len);
+    unmap_all(out, n);
+    return ok;
 }
 
 /* Asks for huge pages over a block of len bytes at p (NULL: none) when it
@@ -248,23 +272,60 @@ static uintptr_t map_block(size_t len, size_t align)
     return (uintptr_t)advise_huge(p, len);
 }
 
-static void unmap_all(cache_entry_t *list, size_t n)
+/* The small blocks' heap grows by `bytes` of fresh pages: BUCKET_SHED_FACTOR
+ * times as many cached bytes go back to the kernel, cut from the ends of the
+ * oldest mappings, so that the cache shrinks faster than the heap grows and
+ * a program whose small and large blocks peak together does not find the
+ * cache's pages on top of its peak.  Called once per 64 KiB slot of growth
+ * at most, so the lock costs nothing. */
+void _bucket_large_shed(size_t bytes)
 {
-    for (size_t i = 0; i < n; i++)
-        _bucket_os_unmap((void *)list[i].addr, list[i].len);
+    bytes *= BUCKET_SHED_FACTOR;
+    cache_entry_t out[BUCKET_CACHE_SLOTS];
+    size_t n = 0;
+    ha_lock(&large_lock);
+    while (bytes > 0 && cache_bytes > 0) {
+        int oldest = -1;
+        for (int i = 0; i < BUCKET_CACHE_SLOTS; i++)
+            if (cache[i].addr != 0 && (oldest < 0 || cache[i].when < cache[oldest].when))
+                oldest = i;
+        cache_entry_t *e = &cache[oldest];
+        size_t cut = bytes < e->len ? bytes : e->len;
+        out[n++] = (cache_entry_t){e->addr + e->len - cut, cut, e->when};
+        e->len -= cut;
+        if (e->len == 0)
+            e->addr = 0;
+        cache_bytes -= cut;
+        bytes -= cut;
+    }
+    ha_unlock(&large_lock);
+    unmap_all(out, n);
 }
 
 /* ---- the backend's large path ---- */
 
-/* Makes a cached mapping of *got bytes at addr fit a request of len bytes:
- * gives back a tail that is much too big, grows one that is too small with
- * mremap (its pages move along, so only the new ones fault).  Returns the
- * address, or 0 (the mapping unmapped) when it cannot grow. */
+/* Makes a cached mapping of *got bytes at addr fit a request of len bytes.
+ * One too big is cut: a tail that could serve a large request goes back to
+ * the cache (its pages stay resident for the next one), a smaller one more
+ * than a quarter of the request back to the kernel.  One too small grows
+ * with mremap (its pages move along, so only the new ones fault).  Returns
+ * the address, or 0 (the mapping unmapped) when it cannot grow. */
 static uintptr_t fit_cached(uintptr_t addr, size_t *got, size_t len)
 {
     if (*got >= len) {
-        if (*got - len > len / 4) {
-            _bucket_os_unmap((void *)(addr + len), *got - len);
+        size_t tail = *got - len;
+        if (tail > BUCKET_SMALL_MAX) {
+            cache_entry_t out[BUCKET_CACHE_SLOTS];
+            size_t n = 0;
+            ha_lock(&large_lock);
+            bool kept = cache_put_locked(addr + len, tail, _bucket_now_ns(), out, &n);
+            ha_unlock(&large_lock);
+            unmap_all(out, n);
+            if (!kept)
+                _bucket_os_unmap((void *)(addr + len), tail);
+            *got = len;
+        } else if (tail > len / 4) {
+            _bucket_os_unmap((void *)(addr + len), tail);
             *got = len;
         }
         return addr;

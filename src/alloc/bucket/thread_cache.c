@@ -220,6 +220,7 @@ HA_NOINLINE void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls)
         if (clean) {                                    /* the heap grows for real */
             trim_pending(heap, false);
             spare_drop(heap);
+            _bucket_large_shed((size_t)_bucket_classes[cls].slots << BUCKET_SLOT_SHIFT);
         }
         _bucket_span_init(span, cls, heap);
         if (busy && clean)                              /* a busy class: fill it */

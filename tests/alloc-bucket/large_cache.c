@@ -1,0 +1,82 @@
+/* The cache of freed large mappings (src/alloc/bucket/large.c), run under
+ * libhusky-bucket.so: a freed large block serves the next requests without
+ * a new mapping, the part of it one request leaves goes to the next, a
+ * program that frees all its large blocks gets every one of them back, and
+ * when the small blocks' heap grows the cached mappings go back to the
+ * kernel: the resident size grows by less than the small blocks take. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/tap.h"
+
+#define MIB ((size_t)1 << 20)
+#define NBIG 8
+#define NSMALL (24 * 1024)      /* 24 MiB of 1 KiB blocks */
+
+static void *small[NSMALL];
+
+static long rss_kb(void)
+{
+    long pages = 0, resident = -1;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL)
+        return -1;
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+        resident = -1;
+    fclose(f);
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+int main(void)
+{
+    /* one mapping cut for two requests */
+    char *p = malloc(4 * MIB);
+    memset(p, 1, 4 * MIB);
+    free(p);
+    char *q = malloc(MIB);
+    char *r = malloc(MIB);
+    tap_ok(q == p, "a 1 MiB request takes the head of the freed 4 MiB block (%p, %p)",
+           (void *)q, (void *)p);
+    tap_ok(r == p + MIB, "the next one takes the part after it (%p)", (void *)r);
+    memset(q, 2, MIB);
+    memset(r, 3, MIB);
+    tap_ok(q[MIB - 1] == 2 && r[0] == 3 && r[MIB - 1] == 3, "both blocks hold what was written");
+    free(q);
+    free(r);
+
+    /* every block of a burst comes back for the next burst */
+    char *big[NBIG], *again[NBIG];
+    for (int i = 0; i < NBIG; i++) {
+        big[i] = malloc(MIB + 4096);
+        memset(big[i], 4, MIB + 4096);
+    }
+    for (int i = 0; i < NBIG; i++)
+        free(big[i]);
+    int reused = 0;
+    for (int i = 0; i < NBIG; i++) {
+        again[i] = malloc(MIB + 4096);
+        for (int j = 0; j < NBIG; j++)
+            reused += again[i] == big[j];
+    }
+    tap_ok(reused == NBIG, "%d of %d blocks of a second burst are blocks of the first", reused, NBIG);
+    for (int i = 0; i < NBIG; i++)
+        free(again[i]);
+
+    /* growth of the small heap sheds the cache: 8 MiB cached, 24 MiB of
+     * small blocks; without shedding the resident size would grow by all
+     * of the 24 MiB */
+    long before = rss_kb();
+    for (int i = 0; i < NSMALL; i++) {
+        small[i] = malloc(1000);
+        memset(small[i], 5, 1000);
+    }
+    long grew = rss_kb() - before;
+    tap_diag("resident size grew by %ld KiB for %d small blocks", grew, NSMALL);
+    tap_ok(before > 0 && grew < (long)(NSMALL - 4 * 1024), "the cached 8 MiB served the small heap's growth");
+    for (int i = 0; i < NSMALL; i++)
+        free(small[i]);
+    return tap_done();
+}
