@@ -20,7 +20,11 @@ void _bucket_remote_free(bucket_span_t *span, size_t idx)
     uint64_t old = atomic_fetch_or(&bucket_remote_bits(span)[idx >> 6], bit);
     if (HA_UNLIKELY(old & bit))
         _bucket_fail("double free", (void *)(span->base + idx * span->size));
-    if (atomic_exchange(&span->remote_flag, 1) == 0) {
+    /* Queued already (most frees of a burst): no exchange, whose locked
+     * write would pull the line from the thread that queued it.  The load
+     * comes after the fetch_or, so an owner that clears the flag after it
+     * was read as 1 merges this bit. */
+    if (atomic_load(&span->remote_flag) == 0 && atomic_exchange(&span->remote_flag, 1) == 0) {
         bucket_heap_t *heap = span->owner;
         bucket_span_t *head = atomic_load_explicit(&heap->remote, memory_order_relaxed);
         do {
