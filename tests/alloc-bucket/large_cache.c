@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/alloc-bucket/rss.h"
 #include "tests/tap.h"
 
 #define MIB ((size_t)1 << 20)
@@ -17,18 +18,6 @@
 #define NSMALL (24 * 1024)      /* 24 MiB of 1 KiB blocks */
 
 static void *small[NSMALL];
-
-static long rss_kb(void)
-{
-    long pages = 0, resident = -1;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f == NULL)
-        return -1;
-    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-        resident = -1;
-    fclose(f);
-    return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
 
 int main(void)
 {

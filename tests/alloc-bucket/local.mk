@@ -16,6 +16,7 @@ BUCKET_TEST_PROGS = \
 	tests/alloc-bucket/rss_fall \
 	tests/alloc-bucket/threads64
 check_PROGRAMS += $(BUCKET_TEST_PROGS)
+noinst_HEADERS += tests/alloc-bucket/rss.h
 BUCKET_TEST_CFLAGS = $(NOSAN_CFLAGS) -pthread
 BUCKET_PTHREAD = -pthread
 tests_alloc_bucket_churn_CFLAGS = $(BUCKET_TEST_CFLAGS)

@@ -9,24 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/alloc-bucket/rss.h"
 #include "tests/tap.h"
 
 #define BLOCKS 120000
 
 static void *blk[BLOCKS];
 static size_t order[BLOCKS];
-
-static long rss_kb(void)
-{
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f == NULL)
-        return -1;
-    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-        resident = -1;
-    fclose(f);
-    return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
 
 static uint64_t next_rand(uint64_t *s)
 {
