@@ -9,10 +9,11 @@
  * cycles big buffers reuses them without page faults, and one whose large
  * blocks are all live at once keeps nothing cached.  A request takes the
  * cached mapping closest in size: the tail of one too big goes back to the
- * cache as a mapping of its own (or to the kernel when it is too small to
- * serve a large request), one too small grows with mremap; entries older
- * than BUCKET_CACHE_DELAY_NS are unmapped.  One lock guards the table and the
- * cache; mmap and munmap run outside it.
+ * cache as a mapping of its own when it could serve a large request (to the
+ * kernel when it could not and is more than a quarter of the request), one
+ * too small grows with mremap; entries older than BUCKET_CACHE_DELAY_NS are
+ * unmapped, and the small heap's growth sheds cached bytes.  One lock guards
+ * the table and the cache; mmap and munmap run outside it.
  */
 #include <errno.h>
 #include <string.h>
