@@ -33,6 +33,7 @@ BUILT_SOURCES += \
 EXTRA_DIST += \
 	docs/huskytrace-record.md \
 	docs/benchmarks/capture.md \
+	docs/benchmarks/capture-2026-11-24-evening.md \
 	src/tools/record.ggo \
 	src/tools/import.ggo \
 	src/capture/bench-record.sh
