@@ -138,8 +138,10 @@ static bool table_reserve(void **old, size_t *old_len)
 
 /* The cached mapping closest to len bytes (the smallest big enough, else
  * the biggest), removed from the cache.  Whatever its size, its resident
- * pages save page faults: the caller trims or grows it to len. */
-static bool cache_take_locked(size_t len, uintptr_t *addr, size_t *got)
+ * pages save page faults: the caller trims or grows it to len.  Of one
+ * bigger than len by more than a large request, only the head is taken:
+ * the tail stays in the entry, its pages resident for the next request. */
+static bool cache_take_locked(size_t len, uint64_t now, uintptr_t *addr, size_t *got)
 {
     int best = -1;
     for (int i = 0; i < BUCKET_CACHE_SLOTS; i++) {
@@ -155,24 +157,48 @@ static bool cache_take_locked(size_t len, uintptr_t *addr, size_t *got)
     }
     if (best < 0)
         return false;
-    *addr = cache[best].addr;
-    *got = cache[best].len;
-    cache_bytes -= cache[best].len;
-    cache[best].addr = 0;
+    cache_entry_t *e = &cache[best];
+    *addr = e->addr;
+    if (e->len > len && e->len - len > BUCKET_SMALL_MAX) {
+        *got = len;
+        *e = (cache_entry_t){e->addr + len, e->len - len, now};
+    } else {
+        *got = e->len;
+        e->addr = 0;
+    }
+    cache_bytes -= *got;
     return true;
+}
+
+/* Index of the oldest cached mapping, or -1 when the cache is empty. */
+static int cache_oldest_locked(void)
+{
+    int oldest = -1;
+    for (int i = 0; i < BUCKET_CACHE_SLOTS; i++)
+        if (cache[i].addr != 0 && (oldest < 0 || cache[i].when < cache[oldest].when))
+            oldest = i;
+    return oldest;
+}
+
+/* Moves the last `cut` bytes of cached mapping i (all of it when cut is its
+ * length) out of the cache into out[] for unmapping. */
+static void cache_cut_locked(int i, size_t cut, cache_entry_t *out, size_t *n)
+{
+    cache_entry_t *e = &cache[i];
+    out[(*n)++] = (cache_entry_t){e->addr + e->len - cut, cut, e->when};
+    e->len -= cut;
+    if (e->len == 0)
+        e->addr = 0;
+    cache_bytes -= cut;
 }
 
 /* Moves the entries older than the delay into out[] for unmapping. */
 static size_t cache_expire_locked(uint64_t now, cache_entry_t *out)
 {
     size_t n = 0;
-    for (int i = 0; i < BUCKET_CACHE_SLOTS; i++) {
-        if (cache[i].addr != 0 && now - cache[i].when >= BUCKET_CACHE_DELAY_NS) {
-            out[n++] = cache[i];
-            cache_bytes -= cache[i].len;
-            cache[i].addr = 0;
-        }
-    }
+    for (int i = 0; i < BUCKET_CACHE_SLOTS; i++)
+        if (cache[i].addr != 0 && now - cache[i].when >= BUCKET_CACHE_DELAY_NS)
+            cache_cut_locked(i, cache[i].len, out, &n);
     return n;
 }
 
@@ -191,18 +217,14 @@ static size_t cache_room_locked(void)
 static int cache_evict_locked(size_t extra, bool slot, cache_entry_t *out, size_t *n)
 {
     for (;;) {
-        int free_i = -1, oldest = -1;
-        for (int i = 0; i < BUCKET_CACHE_SLOTS; i++) {
+        int free_i = -1;
+        for (int i = 0; i < BUCKET_CACHE_SLOTS && free_i < 0; i++)
             if (cache[i].addr == 0)
                 free_i = i;
-            else if (oldest < 0 || cache[i].when < cache[oldest].when)
-                oldest = i;
-        }
         if ((free_i >= 0 || !slot) && cache_bytes + extra <= cache_room_locked())
             return free_i;
-        out[(*n)++] = cache[oldest];
-        cache_bytes -= cache[oldest].len;
-        cache[oldest].addr = 0;
+        int oldest = cache_oldest_locked();
+        cache_cut_locked(oldest, cache[oldest].len, out, n);
     }
 }
 
@@ -286,17 +308,9 @@ void _bucket_large_shed(size_t bytes)
     size_t n = 0;
     ha_lock(&large_lock);
     while (bytes > 0 && cache_bytes > 0) {
-        int oldest = -1;
-        for (int i = 0; i < BUCKET_CACHE_SLOTS; i++)
-            if (cache[i].addr != 0 && (oldest < 0 || cache[i].when < cache[oldest].when))
-                oldest = i;
-        cache_entry_t *e = &cache[oldest];
-        size_t cut = bytes < e->len ? bytes : e->len;
-        out[n++] = (cache_entry_t){e->addr + e->len - cut, cut, e->when};
-        e->len -= cut;
-        if (e->len == 0)
-            e->addr = 0;
-        cache_bytes -= cut;
+        int oldest = cache_oldest_locked();
+        size_t cut = bytes < cache[oldest].len ? bytes : cache[oldest].len;
+        cache_cut_locked(oldest, cut, out, &n);
         bytes -= cut;
     }
     ha_unlock(&large_lock);
@@ -305,28 +319,16 @@ void _bucket_large_shed(size_t bytes)
 
 /* ---- the backend's large path ---- */
 
-/* Makes a cached mapping of *got bytes at addr fit a request of len bytes.
- * One too big is cut: a tail that could serve a large request goes back to
- * the cache (its pages stay resident for the next one), a smaller one more
- * than a quarter of the request back to the kernel.  One too small grows
- * with mremap (its pages move along, so only the new ones fault).  Returns
- * the address, or 0 (the mapping unmapped) when it cannot grow. */
+/* Makes a cached mapping of *got bytes at addr fit a request of len bytes:
+ * gives back a tail more than a quarter too big (a tail big enough to serve
+ * a large request stayed in the cache), grows one that is too small with
+ * mremap (its pages move along, so only the new ones fault).  Returns the
+ * address, or 0 (the mapping unmapped) when it cannot grow. */
 static uintptr_t fit_cached(uintptr_t addr, size_t *got, size_t len)
 {
     if (*got >= len) {
-        size_t tail = *got - len;
-        if (tail > BUCKET_SMALL_MAX) {
-            cache_entry_t out[BUCKET_CACHE_SLOTS];
-            size_t n = 0;
-            ha_lock(&large_lock);
-            bool kept = cache_put_locked(addr + len, tail, _bucket_now_ns(), out, &n);
-            ha_unlock(&large_lock);
-            unmap_all(out, n);
-            if (!kept)
-                _bucket_os_unmap((void *)(addr + len), tail);
-            *got = len;
-        } else if (tail > len / 4) {
-            _bucket_os_unmap((void *)(addr + len), tail);
+        if (*got - len > len / 4) {
+            _bucket_os_unmap((void *)(addr + len), *got - len);
             *got = len;
         }
         return addr;
@@ -355,8 +357,9 @@ void *_bucket_large_alloc(size_t size, size_t align, bool zero)
     HA_STAT_INC(large_allocs);
     bool hit = false;
     if (align <= BUCKET_PAGE) {
+        uint64_t now = _bucket_now_ns();
         ha_lock(&large_lock);
-        hit = cache_take_locked(len, &addr, &got);
+        hit = cache_take_locked(len, now, &addr, &got);
         large_stats.cache_hits += hit;
         ha_unlock(&large_lock);
     }
