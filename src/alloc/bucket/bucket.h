@@ -223,7 +223,6 @@ void _bucket_os_guard(void *p, size_t size);
 void _bucket_os_hugepage(void *p, size_t size);
 void _bucket_os_populate(void *p, size_t size);
 void *_bucket_os_remap(void *p, size_t old_size, size_t new_size);
-bool _bucket_os_grow_in_place(void *p, size_t old_size, size_t new_size);
 uint64_t _bucket_now_ns(void);
 void _bucket_write_u64(int fd, const char *key, uint64_t v, int json, bool first);
 #define BUCKET_CHECK(cond, what, p) \

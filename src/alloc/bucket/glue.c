@@ -113,13 +113,6 @@ void *_bucket_os_remap(void *p, size_t old_size, size_t new_size)
     return os_mremap(p, old_size, new_size, &q) == 0 ? q : NULL;
 }
 
-/* Grows the mapping at p where it is; false when the addresses after it
- * are taken. */
-bool _bucket_os_grow_in_place(void *p, size_t old_size, size_t new_size)
-{
-    return os_mremap_in_place(p, old_size, new_size) == 0;
-}
-
 /* A coarse monotonic clock (vDSO, a few nanoseconds) for the purge delays. */
 uint64_t _bucket_now_ns(void)
 {

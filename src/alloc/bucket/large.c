@@ -11,11 +11,9 @@
  * cached mapping closest in size: the tail of one too big goes back to the
  * cache as a mapping of its own when it could serve a large request (to the
  * kernel when it could not and is more than a quarter of the request), one
- * too small grows with mremap (in place, or moved below 2 MiB: bigger ones
- * are mapped afresh, to get huge pages); entries older than
- * BUCKET_CACHE_DELAY_NS are unmapped, and the small heap's growth sheds
- * cached bytes.  One lock guards the table and the cache; mmap and munmap
- * run outside it.
+ * too small grows with mremap; entries older than BUCKET_CACHE_DELAY_NS are
+ * unmapped, and the small heap's growth sheds cached bytes.  One lock guards
+ * the table and the cache; mmap and munmap run outside it.
  */
 #include <errno.h>
 #include <string.h>
@@ -323,17 +321,11 @@ void _bucket_large_shed(size_t bytes)
 
 /* Makes a cached mapping of *got bytes at addr fit a request of len bytes:
  * gives back a tail more than a quarter too big (a tail big enough to serve
- * a large request stayed in the cache).  One too small grows with mremap
- * (its pages stay, only the new ones fault): where it is when the addresses
- * after it are free, else moved while the request is below a huge page.  A
- * bigger one is unmapped and a fresh mapping made, 2 MiB-aligned with huge
- * pages, where a moved one would land anywhere and fault in 4 KiB pages
- * (media-pipeline-t2: 10400-10800 faults per replay -> 6300-6500).  Returns
- * the address, or 0 when nothing could be mapped; *fresh tells whether it
- * is a new mapping (zero-filled). */
-static uintptr_t fit_cached(uintptr_t addr, size_t *got, size_t len, bool *fresh)
+ * a large request stayed in the cache), grows one that is too small with
+ * mremap (its pages move along, so only the new ones fault).  Returns the
+ * address, or 0 (the mapping unmapped) when it cannot grow. */
+static uintptr_t fit_cached(uintptr_t addr, size_t *got, size_t len)
 {
-    *fresh = false;
     if (*got >= len) {
         if (*got - len > len / 4) {
             _bucket_os_unmap((void *)(addr + len), *got - len);
@@ -341,15 +333,13 @@ static uintptr_t fit_cached(uintptr_t addr, size_t *got, size_t len, bool *fresh
         }
         return addr;
     }
-    void *q = _bucket_os_grow_in_place((void *)addr, *got, len) ? (void *)addr
-              : len < BUCKET_HUGE_SIZE ? _bucket_os_remap((void *)addr, *got, len) : NULL;
+    void *q = advise_huge(_bucket_os_remap((void *)addr, *got, len), len);
     if (q != NULL) {
         *got = len;
-        return (uintptr_t)advise_huge(q, len);
+        return (uintptr_t)q;
     }
     _bucket_os_unmap((void *)addr, *got);
     *got = len;
-    *fresh = true;
     return map_block(len, BUCKET_PAGE);
 }
 
@@ -383,13 +373,12 @@ void *_bucket_large_alloc(size_t size, size_t align, bool zero)
         large_stats.maps++;
         ha_unlock(&large_lock);
     } else {
-        bool fresh;
-        addr = fit_cached(addr, &got, len, &fresh);
+        addr = fit_cached(addr, &got, len);
         if (addr == 0) {
             errno = ENOMEM;
             return NULL;
         }
-        if (zero && !fresh)
+        if (zero)
             memset((void *)addr, 0, size);
     }
     if (!record(addr, got)) {

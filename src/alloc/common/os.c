@@ -125,22 +125,6 @@ int os_mremap(void *old, size_t old_size, size_t new_size, void **out)
 #endif
 }
 
-int os_mremap_in_place(void *old, size_t old_size, size_t new_size)
-{
-#ifdef OS_NO_MREMAP
-    (void)old;
-    (void)old_size;
-    (void)new_size;
-    return ENOSYS;
-#else
-    int saved = errno;
-    void *p = mremap(old, old_size, new_size, 0);
-    int err = (p == MAP_FAILED) ? errno : 0;
-    errno = saved;
-    return err;
-#endif
-}
-
 uint64_t os_now_ns(void)
 {
     struct timespec ts;

@@ -32,11 +32,6 @@ int os_sbrk(intptr_t incr, void **old_end);
 /* Moves or resizes a mapping (mremap with MREMAP_MAYMOVE). */
 int os_mremap(void *old, size_t old_size, size_t new_size, void **out);
 
-/* Resizes a mapping where it is (mremap without MREMAP_MAYMOVE): 0 when it
- * did, an error when the addresses after it are taken (nothing changes).
- * ENOSYS in ThreadSanitizer builds, which cannot follow mremap. */
-int os_mremap_in_place(void *old, size_t old_size, size_t new_size);
-
 size_t os_page_size(void);
 
 /* A monotonic clock in nanoseconds (CLOCK_MONOTONIC_COARSE: a vDSO read,
