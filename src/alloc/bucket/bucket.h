@@ -129,7 +129,6 @@ static inline bool bucket_seg_contains(uintptr_t addr)
 
 bucket_span_t *_bucket_span_acquire(unsigned slots, bool *clean);
 void _bucket_span_release(bucket_span_t *span);
-void _bucket_pool_maintain(void);
 void _bucket_pool_lock(void);
 void _bucket_pool_unlock(void);
 void _bucket_pool_reinit(void);

@@ -4,10 +4,11 @@
  * address space says which 4 MiB ranges are segments, so free() can tell its
  * own pointers from foreign ones without touching unmapped memory.  Free slots
  * stay "dirty" (their pages resident) for a short delay, so a span freed and
- * taken again soon costs no page faults; after BUCKET_PURGE_DELAY_NS, or as
- * soon as dirty slots may hold more pages than dirty_limit() allows (a few
- * slots' worth, plus an eighth of the slots in use: small heaps keep little
- * in reserve), their pages are given back with madvise.  A dirty slot counts
+ * taken again soon costs no page faults; when a span is given back, those
+ * freed BUCKET_PURGE_DELAY_NS or more before, and the oldest as soon as dirty
+ * slots may hold more pages than dirty_limit() allows (a few slots' worth,
+ * plus an eighth of the slots in use: small heaps keep little in reserve),
+ * have their pages given back with madvise.  A dirty slot counts
  * for the pages its span could touch: all of them, or for a solo span only
  * its block's, so the slots of many small solo blocks do not crowd out the
  * reserve.  Everything here runs under the pool lock, except the
@@ -282,13 +283,6 @@ void _bucket_span_release(bucket_span_t *span)
     }
     pool_stats.released++;
     pool_purge_unlock(now);
-}
-
-/* Purges slots whose delay has passed; called now and then from slow paths. */
-void _bucket_pool_maintain(void)
-{
-    ha_lock(&pool_lock);
-    pool_purge_unlock(_bucket_now_ns());
 }
 
 void _bucket_pool_stats(int fd, int json)
