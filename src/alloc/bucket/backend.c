@@ -63,7 +63,7 @@ static inline bucket_span_t *small_lookup(const void *p, size_t *idx, const char
     if (HA_UNLIKELY(!bucket_seg_contains(a)))
         return NULL;
     bucket_span_t *span = bucket_span_of(a);
-    BUCKET_CHECK(span != NULL && span->magic == BUCKET_SPAN_MAGIC, what, p);
+    BUCKET_CHECK(span != NULL, what, p);
     uintptr_t off = a - span->base;
     size_t i = bucket_block_index(off, span->recip);
     BUCKET_CHECK(i < span->capacity && i * span->size == off, what, p);

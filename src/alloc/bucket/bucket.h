@@ -134,13 +134,14 @@ void _bucket_pool_unlock(void);
 void _bucket_pool_reinit(void);
 void _bucket_pool_stats(int fd, int json);
 
-/* Span metadata of an address inside a segment, or NULL.  A span starting
- * at the address's own slot is found by its magic alone, without reading
- * the slot table (one cache line less for every free); the table serves the
- * second slot of two-slot spans and free slots.  spans[i].magic is the
- * magic only while a span starting at slot i is in use: it is cleared
- * before the slot goes back to the pool, and set last, after every other
- * field, when a span is cut. */
+/* The span in use that covers an address inside a segment, or NULL.  A
+ * span starting at the address's own slot is found by its magic alone,
+ * without reading the slot table (one cache line less for every free); the
+ * table serves the second slot of two-slot spans and free slots, and what it
+ * points at counts only with its magic set.  spans[i].magic is the magic
+ * only while a span starting at slot i is in use: it is cleared before the
+ * slot goes back to the pool, and set last, after every other field, when a
+ * span is cut. */
 static inline bucket_span_t *bucket_span_of(uintptr_t addr)
 {
     bucket_segment_t *seg = (bucket_segment_t *)(addr & ~(uintptr_t)BUCKET_SEG_MASK);
@@ -148,7 +149,9 @@ static inline bucket_span_t *bucket_span_of(uintptr_t addr)
     bucket_span_t *span = &seg->spans[slot];
     if (HA_LIKELY(__atomic_load_n(&span->magic, __ATOMIC_ACQUIRE) == BUCKET_SPAN_MAGIC))
         return span;
-    return atomic_load_explicit(&seg->slot_span[slot], memory_order_acquire);
+    span = atomic_load_explicit(&seg->slot_span[slot], memory_order_acquire);
+    return span != NULL && __atomic_load_n(&span->magic, __ATOMIC_RELAXED) == BUCKET_SPAN_MAGIC
+               ? span : NULL;
 }
 
 /* span.c */
