@@ -5,9 +5,11 @@
  * a pointer that is no large block.  Freed mappings go to a cache
  * (BUCKET_CACHE_SLOTS entries) bounded so that the bytes cached and the bytes
  * in use together never exceed the most large bytes the program ever had in
- * use: caching adds nothing to the peak of large memory, a program that
- * cycles big buffers reuses them without page faults, and one whose large
- * blocks are all live at once keeps nothing cached.  A request takes the
+ * use, plus the biggest block of BUCKET_HUGE_SIZE or more it ever freed:
+ * caching adds at most that one block to the peak of large memory, a
+ * program that cycles big buffers reuses them without page faults, and one
+ * whose large blocks are all live at once keeps at most one such block
+ * cached.  A request takes the
  * cached mapping closest in size: the tail of one too big goes back to the
  * cache as a mapping of its own when it could serve a large request (to the
  * kernel when it could not and is more than a quarter of the request), one
@@ -48,6 +50,7 @@ static cache_entry_t cache[BUCKET_CACHE_SLOTS];
 static size_t cache_bytes;
 static size_t live_bytes;               /* mapped bytes of live large blocks */
 static size_t peak_bytes;               /* most live_bytes ever */
+static size_t slack_bytes;              /* biggest block >= BUCKET_HUGE_SIZE freed */
 
 static struct {
     uint64_t maps;              /* mappings made */
@@ -203,11 +206,15 @@ static size_t cache_expire_locked(uint64_t now, cache_entry_t *out)
 }
 
 /* Bytes the cache may hold now: what the large blocks in use leave of their
- * peak (so cached and live bytes together stay within it), at most
- * BUCKET_CACHE_MAX. */
+ * peak, plus the biggest block of 2 MiB or more ever freed, at most
+ * BUCKET_CACHE_MAX.  Without that one block, a program whose big buffers
+ * come and go near its peak (images, frames) would find each one it frees
+ * evicted by the next it maps, and map it again: a whole 2 MiB page to
+ * clear per fault, and an munmap that interrupts every other thread
+ * (media-pipeline on 2 threads: 21 -> 12 ms, mimalloc 10 ms). */
 static size_t cache_room_locked(void)
 {
-    size_t room = peak_bytes - live_bytes;
+    size_t room = peak_bytes - live_bytes + slack_bytes;
     return room < BUCKET_CACHE_MAX ? room : BUCKET_CACHE_MAX;
 }
 
@@ -405,6 +412,8 @@ bool _bucket_large_free(void *p)
     table_remove(e);
     large_stats.live--;
     live_bytes -= blk.len;
+    if (blk.len >= BUCKET_HUGE_SIZE && blk.len > slack_bytes)
+        slack_bytes = blk.len;
     n = cache_expire_locked(now, out);
     if (cache_put_locked(blk.addr, blk.len, now, out, &n)) {
         if (_bucket_zero_on_free)
