@@ -211,7 +211,7 @@ static size_t cache_expire_locked(uint64_t now, cache_entry_t *out)
  * come and go near its peak (images, frames) would find each one it frees
  * evicted by the next it maps, and map it again: a whole 2 MiB page to
  * clear per fault, and an munmap that interrupts every other thread
- * (media-pipeline on 2 threads: 21 -> 12 ms, mimalloc 10 ms). */
+ * (media-pipeline on 2 threads: 21 -> 12-13 ms, mimalloc 10 ms). */
 static size_t cache_room_locked(void)
 {
     size_t room = peak_bytes - live_bytes + slack_bytes;
