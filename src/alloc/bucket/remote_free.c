@@ -7,24 +7,32 @@
  * owner merges the remote bits into its own bitmap when it runs short of
  * blocks.  No global lock is taken and no user memory is written.
  *
- * A span is never given back while a remote free is under way on it
- * (remote_busy) or while it is queued (remote_flag): the link field lives in
- * the span's metadata, which would otherwise be reused under the pusher.
+ * A span is never given back while it is queued (remote_flag) or while a
+ * remote free that may queue it is under way (remote_busy): the link field
+ * lives in the span's metadata, which would otherwise be reused under the
+ * pusher.  A free that finds the span queued writes nothing but its bit and
+ * needs no such guard: the bit keeps its block in use, so the span stays
+ * alive until the owner has merged it.
  */
 #include "alloc/bucket/bucket.h"
 
 void _bucket_remote_free(bucket_span_t *span, size_t idx)
 {
     uint64_t bit = 1ull << (idx & 63);
-    atomic_fetch_add(&span->remote_busy, 1);
-    uint64_t old = atomic_fetch_or(&bucket_remote_bits(span)[idx >> 6], bit);
-    if (HA_UNLIKELY(old & bit))
+    _Atomic uint64_t *word = &bucket_remote_bits(span)[idx >> 6];
+    if (HA_UNLIKELY(atomic_fetch_or(word, bit) & bit))
         _bucket_fail("double free", (void *)(span->base + idx * span->size));
-    /* Queued already (most frees of a burst): no exchange, whose locked
-     * write would pull the line from the thread that queued it.  The load
-     * comes after the fetch_or, so an owner that clears the flag after it
-     * was read as 1 merges this bit. */
-    if (atomic_load(&span->remote_flag) == 0 && atomic_exchange(&span->remote_flag, 1) == 0) {
+    /* Queued already (most frees of a burst): the owner clears the flag
+     * before it merges, and this load comes after the fetch_or, so an owner
+     * that clears the flag after it was read as 1 merges this bit.  One
+     * locked instruction in all, and no write to the span's lines. */
+    if (atomic_load(&span->remote_flag) != 0)
+        return;
+    /* Not queued: queue it, guarded by remote_busy, unless the owner merged
+     * the bit meanwhile (then the span may even have been given back; the
+     * count taken on it is harmless and the bit reads as clear). */
+    atomic_fetch_add(&span->remote_busy, 1);
+    if ((atomic_load(word) & bit) != 0 && atomic_exchange(&span->remote_flag, 1) == 0) {
         bucket_heap_t *heap = span->owner;
         bucket_span_t *head = atomic_load_explicit(&heap->remote, memory_order_relaxed);
         do {
