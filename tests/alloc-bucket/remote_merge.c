@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tests/tap.h"
 
@@ -69,8 +70,7 @@ static int batch_returns(size_t *missing)
     qsort(batch, BATCH, sizeof batch[0], cmp_ptr);
     static char seen[BATCH];
     size_t found = 0, n = 0;
-    for (size_t i = 0; i < BATCH; i++)
-        seen[i] = 0;
+    memset(seen, 0, sizeof seen);
     while (found < BATCH && n < LIMIT) {
         void *p = again[n++] = malloc(SIZE);
         void **hit = bsearch(&p, batch, BATCH, sizeof batch[0], cmp_ptr);

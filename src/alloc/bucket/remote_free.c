@@ -44,7 +44,8 @@ void _bucket_remote_free(bucket_span_t *span, size_t idx)
     atomic_fetch_sub(&span->remote_busy, 1);
 }
 
-/* True when no other thread is freeing into the span or has queued it. */
+/* True when no other thread has queued the span or may be queueing it (a
+ * free that found it queued holds an unmerged bit, so the span is not empty). */
 bool _bucket_span_releasable(bucket_span_t *span)
 {
     return atomic_load(&span->remote_busy) == 0 && atomic_load(&span->remote_flag) == 0;
