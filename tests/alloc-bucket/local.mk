@@ -13,6 +13,7 @@ BUCKET_TEST_PROGS = \
 	tests/alloc-bucket/detect \
 	tests/alloc-bucket/large_cache \
 	tests/alloc-bucket/overflow \
+	tests/alloc-bucket/realloc_place \
 	tests/alloc-bucket/remote_merge \
 	tests/alloc-bucket/rss_fall \
 	tests/alloc-bucket/threads64
@@ -28,6 +29,8 @@ tests_alloc_bucket_large_cache_CFLAGS = $(BUCKET_TEST_CFLAGS)
 tests_alloc_bucket_large_cache_LDFLAGS = $(BUCKET_PTHREAD)
 tests_alloc_bucket_overflow_CFLAGS = $(BUCKET_TEST_CFLAGS)
 tests_alloc_bucket_overflow_LDFLAGS = $(BUCKET_PTHREAD)
+tests_alloc_bucket_realloc_place_CFLAGS = $(BUCKET_TEST_CFLAGS)
+tests_alloc_bucket_realloc_place_LDFLAGS = $(BUCKET_PTHREAD)
 tests_alloc_bucket_remote_merge_CFLAGS = $(BUCKET_TEST_CFLAGS)
 tests_alloc_bucket_remote_merge_LDFLAGS = $(BUCKET_PTHREAD)
 tests_alloc_bucket_rss_fall_CFLAGS = $(BUCKET_TEST_CFLAGS)
@@ -43,6 +46,7 @@ BUCKET_TESTS = \
 	tests/alloc-bucket/detect.test \
 	tests/alloc-bucket/large_cache.test \
 	tests/alloc-bucket/overflow.test \
+	tests/alloc-bucket/realloc_place.test \
 	tests/alloc-bucket/remote_merge.test \
 	tests/alloc-bucket/rss_fall.test \
 	tests/alloc-bucket/threads64.test

@@ -152,7 +152,24 @@ static void *realloc_move(void *p, size_t old, size_t size)
     return q;
 }
 
-/* In place within the same class; large to large by mremap. */
+/* Gives the block of span class cls where it lies, when it can: in the same
+ * class, or for the owner in a bigger solo class whose block fits in the
+ * span's slots (a solo span holds its one block, so the block grows over the
+ * rest of its slots).  False when it must move. */
+static bool resize_in_place(bucket_span_t *span, unsigned cls)
+{
+    if (cls == span->cls)
+        return true;
+    const bucket_class_t *c = &_bucket_classes[cls];
+    if (cls < span->cls || span->capacity != 1 || c->capacity != 1 || c->slots != span->slots
+        || span->owner != _bucket_tl_heap)
+        return false;
+    _bucket_span_regrow(span->owner, span, cls);
+    return true;
+}
+
+/* In place within the same class or a solo span's slots; large to large by
+ * mremap. */
 void *_ha_realloc(void *p, size_t size)
 {
     size_t idx;
@@ -161,7 +178,7 @@ void *_ha_realloc(void *p, size_t size)
         if (span->owner == _bucket_tl_heap)
             BUCKET_CHECK(!(span->free_bits[idx >> 6] & (1ull << (idx & 63))),
                          "realloc of a freed block", p);
-        if (size <= BUCKET_SMALL_MAX && bucket_size_class(size) == span->cls) {
+        if (size <= BUCKET_SMALL_MAX && resize_in_place(span, bucket_size_class(size))) {
             HA_STAT_INC(realloc_inplace);
             return p;
         }

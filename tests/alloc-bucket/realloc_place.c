@@ -1,0 +1,171 @@
+/* realloc_place: where bucket's realloc keeps a block and where it moves it
+ * (run under LD_PRELOAD of libhusky-bucket.so by realloc_place.test).
+ *
+ * Within a size class the pointer stays.  A block of a "solo" class (over
+ * 8 KiB, one block per span) grows in place up to the end of its span's
+ * slots (64 KiB for one slot), and keeps its contents; past that, and for
+ * another thread's block, it moves.  After growing in place the block
+ * reports its new usable size, frees cleanly, freeing it twice still aborts
+ * (in a child), and the class it left still serves fresh blocks.
+ */
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/tap.h"
+
+static void *(*volatile do_realloc)(void *, size_t) = realloc;
+static void (*volatile do_free)(void *) = free;
+
+static void fill(unsigned char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)(i * 31 + seed);
+}
+
+static int intact(const unsigned char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != (unsigned char)(i * 31 + seed))
+            return 0;
+    return 1;
+}
+
+static void *grown_elsewhere;
+
+static void *grow_other(void *arg)
+{
+    grown_elsewhere = do_realloc(arg, 40000);
+    return NULL;
+}
+
+/* In a child: grows a solo block in place, then frees it twice.  True when
+ * the child was aborted with a message naming the fault: "double free", or
+ * "invalid free" when the first free gave the span's slot back to the pool
+ * (a solo span leaves at once, so the second free finds no span there). */
+static int double_free_caught(void)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        return 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd[1], 2);
+        void *p = malloc(12000);
+        void *q = do_realloc(p, 50000);
+        if (q != p)
+            _exit(3);
+        do_free(q);
+        do_free(q);
+        _exit(0);
+    }
+    close(fd[1]);
+    char err[512] = "";
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof err - 1 && (n = read(fd[0], err + got, sizeof err - 1 - got)) > 0)
+        got += (size_t)n;
+    err[got] = 0;
+    close(fd[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT
+        && (strstr(err, "husky-bucket: double free") != NULL
+            || strstr(err, "husky-bucket: invalid free") != NULL);
+}
+
+int main(void)
+{
+    unsigned char *a = malloc(100);
+    fill(a, 100, 1);
+    tap_ok(do_realloc(a, 112) == a && intact(a, 100, 1),
+           "100 -> 112 bytes (same class) keeps the pointer and contents");
+    tap_ok(do_realloc(a, 97) == a, "112 -> 97 bytes (same class) keeps the pointer");
+
+    unsigned char *s = malloc(10000);
+    fill(s, 10000, 2);
+    unsigned char *t = do_realloc(s, 20000);
+    tap_ok(t == s && intact(t, 10000, 2), "10000 -> 20000 bytes grows in place, contents kept");
+    tap_ok(malloc_usable_size(t) >= 20000, "usable size follows the growth (%zu)",
+           malloc_usable_size(t));
+    fill(t, 20000, 3);
+    unsigned char *u = do_realloc(t, 65536);
+    tap_ok(u == s && intact(u, 20000, 3), "20000 -> 65536 bytes grows in place, contents kept");
+    memset(u, 0x5a, 65536);                     /* the whole 64 KiB is the block's */
+    unsigned char *v = do_realloc(u, 70000);
+    int kept = 1;
+    for (size_t i = 0; i < 65536 && v != NULL; i++)
+        kept &= v[i] == 0x5a;
+    tap_ok(v != NULL && v != u && kept, "65536 -> 70000 bytes (past the slot) moves, contents kept");
+    free(v);
+
+    /* The class the block left still hands out blocks of its own, also when
+     * the block grew out of the span that class was allocating from and was
+     * freed: no later block of either class may overlap another. */
+    unsigned char *x = malloc(10000);
+    unsigned char *g = do_realloc(x, 30000);
+    tap_ok(g == x, "a block just allocated grows in place");
+    free(g);
+    unsigned char *z = malloc(10000), *w = malloc(30000), *y = malloc(10000);
+    memset(z, 1, 10000);
+    memset(w, 2, 30000);
+    memset(y, 3, 10000);
+    tap_ok(z[0] == 1 && z[9999] == 1 && w[0] == 2 && w[29999] == 2 && y[0] == 3 && y[9999] == 3,
+           "after it is freed, blocks of its old and new classes do not overlap");
+    free(z);
+    free(w);
+    free(y);
+
+    /* Shrinking a solo block moves it to its smaller class. */
+    unsigned char *h = malloc(60000);
+    fill(h, 12000, 4);
+    unsigned char *k = do_realloc(h, 12000);
+    tap_ok(k != NULL && intact(k, 12000, 4), "60000 -> 12000 bytes keeps the contents");
+    free(k);
+
+    /* Another thread's block moves (its span belongs to this thread). */
+    unsigned char *o = malloc(15000);
+    fill(o, 15000, 5);
+    pthread_t th;
+    pthread_create(&th, NULL, grow_other, o);
+    pthread_join(th, NULL);
+    tap_ok(grown_elsewhere != NULL && grown_elsewhere != o && intact(grown_elsewhere, 15000, 5),
+           "another thread's realloc of a solo block moves it, contents kept");
+    free(grown_elsewhere);
+
+    /* Many growths and frees in a row leave no block overlapping another. */
+    enum { N = 64 };
+    unsigned char *blk[N];
+    size_t len[N];
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+        len[i] = 9000 + (size_t)i * 100;
+        blk[i] = malloc(len[i]);
+        fill(blk[i], len[i], (unsigned)i);
+    }
+    for (int round = 0; round < 4; round++)
+        for (int i = 0; i < N; i++) {
+            size_t n = len[i] + 7000;
+            if (n > 64000)
+                n = 9000;
+            unsigned char *q = do_realloc(blk[i], n);
+            size_t keep = n < len[i] ? n : len[i];
+            bad += !intact(q, keep, (unsigned)i);
+            blk[i] = q;
+            len[i] = n;
+            fill(q, n, (unsigned)i);
+        }
+    for (int i = 0; i < N; i++) {
+        bad += !intact(blk[i], len[i], (unsigned)i);
+        free(blk[i]);
+    }
+    tap_ok(bad == 0, "64 solo blocks grown and shrunk 4 times keep their contents");
+    tap_ok(double_free_caught(), "a block grown in place and freed twice aborts");
+    return tap_done();
+}
