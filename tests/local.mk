@@ -1,6 +1,6 @@
 # tests: shared helpers, then each area's tests in its own fragment
 EXTRA_DIST += tests/lib.sh
-noinst_HEADERS += tests/tap.h
+noinst_HEADERS += tests/tap.h tests/expect_abort.h
 include tests/trace/local.mk
 include tests/capture/local.mk
 include tests/replay/local.mk

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "tests/tap.h"
+#include "tests/expect_abort.h"
 
 static const char *name;               /* allocator under test */
 static const char *self;               /* argv[0], to re-run with options */
@@ -202,41 +203,6 @@ static void test_calloc_realloc(void)
     tap_ok(bad == 0, "realloc grows to 8 MiB and shrinks back keeping the contents");
 }
 
-/* Runs fn in a child with stderr captured; passes when the child dies of
- * SIGABRT and printed "husky-NAME:" and `word`. */
-static void expect_abort(void (*fn)(void), const char *word, const char *what)
-{
-    int fds[2];
-    if (pipe(fds) != 0) {
-        tap_ok(0, "%s: pipe", what);
-        return;
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], 2);
-        close(fds[0]);
-        signal(SIGABRT, SIG_DFL);
-        fn();
-        _exit(0);
-    }
-    close(fds[1]);
-    char buf[512] = "";
-    size_t got = 0;
-    ssize_t n;
-    while (got < sizeof buf - 1 && (n = read(fds[0], buf + got, sizeof buf - 1 - got)) > 0)
-        got += (size_t)n;
-    buf[got] = '\0';
-    close(fds[0]);
-    int st = 0;
-    waitpid(pid, &st, 0);
-    char tag[64];
-    snprintf(tag, sizeof tag, "husky-%s:", name);
-    int ok = WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT && strstr(buf, tag) && strstr(buf, word);
-    tap_ok(ok, "%s aborts with a message", what);
-    if (!ok)
-        tap_diag("status %d, stderr: %s", st, buf);
-}
-
 static void double_free_small(void)
 {
     void *p = p_malloc(64), *q = p_malloc(64);
@@ -320,11 +286,13 @@ int main(int argc, char **argv)
     test_alignments();
     test_sizes();
     test_calloc_realloc();
-    expect_abort(double_free_small, "free", "double free of a small block");
-    expect_abort(double_free_large, "free", "double free of a large block");
-    expect_abort(invalid_free_stack, "free", "free of a stack address");
-    expect_abort(invalid_free_static, "free", "free of a static address");
-    expect_abort(invalid_free_misaligned, "free", "free of a misaligned pointer");
+    char tag[64];
+    snprintf(tag, sizeof tag, "husky-%s:", name);
+    tap_expect_abort(double_free_small, tag, "free", "double free of a small block");
+    tap_expect_abort(double_free_large, tag, "free", "double free of a large block");
+    tap_expect_abort(invalid_free_stack, tag, "free", "free of a stack address");
+    tap_expect_abort(invalid_free_static, tag, "free", "free of a static address");
+    tap_expect_abort(invalid_free_misaligned, tag, "free", "free of a misaligned pointer");
     tap_ok(zero_on_free_child("1") == 0, "HUSKY_ZERO_ON_FREE=1 clears freed blocks");
     tap_ok(zero_on_free_child("0") == 1, "without HUSKY_ZERO_ON_FREE freed bytes stay");
     return tap_done();
