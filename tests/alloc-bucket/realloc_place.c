@@ -3,7 +3,8 @@
  *
  * Within a size class the pointer stays.  A block of a "solo" class (over
  * 8 KiB, one block per span) grows in place up to the end of its span's
- * slots (64 KiB for one slot), and keeps its contents; past that, and for
+ * slots (64 KiB for one slot) and shrinks in place while it keeps half of
+ * its block in use, and keeps its contents; past those bounds, and for
  * another thread's block, it moves.  After growing in place the block
  * reports its new usable size, frees cleanly, freeing it twice still aborts
  * (in a child), and the class it left still serves fresh blocks.
@@ -99,12 +100,20 @@ int main(void)
     free(w);
     free(y);
 
-    /* Shrinking a solo block moves it to its smaller class. */
+    /* A solo block shrinks in place while it keeps half of its block in
+     * use, grows back in place, and moves for a bigger shrink. */
     unsigned char *h = malloc(60000);
-    fill(h, 12000, 4);
-    unsigned char *k = do_realloc(h, 12000);
-    tap_ok(k != NULL && intact(k, 12000, 4), "60000 -> 12000 bytes keeps the contents");
-    free(k);
+    fill(h, 60000, 4);
+    unsigned char *k = do_realloc(h, 40000);
+    tap_ok(k == h && intact(k, 40000, 4), "60000 -> 40000 bytes shrinks in place, contents kept");
+    unsigned char *m = do_realloc(k, 64000);
+    memset(m + 40000, 7, 24000);
+    tap_ok(m == h && intact(m, 40000, 4) && m[63999] == 7, "and grows back in place");
+    unsigned char *q = do_realloc(m, 12000);
+    tap_ok(q != NULL && q != h && intact(q, 12000, 4) && malloc_usable_size(q) < 16384,
+           "64000 -> 12000 bytes moves to the smaller class, contents kept (usable %zu)",
+           malloc_usable_size(q));
+    free(q);
 
     /* Another thread's block moves (its span belongs to this thread). */
     unsigned char *o = malloc(15000);

@@ -153,18 +153,22 @@ static void *realloc_move(void *p, size_t old, size_t size)
 }
 
 /* Gives the block of span class cls where it lies, when it can: in the same
- * class, or for the owner in a bigger solo class whose block fits in the
- * span's slots (a solo span holds its one block, so the block grows over the
- * rest of its slots).  False when it must move. */
+ * class, or for the owner in another solo class of as many slots (a solo span
+ * holds its one block): a growth changes the span's class, the block growing
+ * over the rest of its slots; a shrink that keeps at least half of the block
+ * in use changes nothing, as within a class.  False when it must move (a
+ * smaller shrink moves, so that the pages it leaves serve other spans). */
 static bool resize_in_place(bucket_span_t *span, unsigned cls)
 {
     if (cls == span->cls)
         return true;
     const bucket_class_t *c = &_bucket_classes[cls];
-    if (cls < span->cls || span->capacity != 1 || c->capacity != 1 || c->slots != span->slots
+    if (span->capacity != 1 || c->capacity != 1 || c->slots != span->slots
         || span->owner != _bucket_tl_heap)
         return false;
-    _bucket_span_regrow(span->owner, span, cls);
+    if (cls < span->cls)
+        return (size_t)c->size * 2 >= span->size;
+    _bucket_span_reclass(span->owner, span, cls);
     return true;
 }
 

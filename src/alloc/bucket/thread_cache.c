@@ -256,11 +256,11 @@ void _bucket_free_transition(bucket_heap_t *heap, bucket_span_t *span)
         partial_push(heap, span);
 }
 
-/* realloc grows the block of an owned solo span to class cls, whose block
+/* realloc resizes the block of an owned solo span to class cls, whose block
  * fits in the span's slots: the span changes class in place.  Its block is
  * in use, so the span is on no list; it stops being the current span of its
  * old class (which would otherwise find a span of another class there). */
-void _bucket_span_regrow(bucket_heap_t *heap, bucket_span_t *span, unsigned cls)
+void _bucket_span_reclass(bucket_heap_t *heap, bucket_span_t *span, unsigned cls)
 {
     if (heap->cur[span->cls] == span)
         heap->cur[span->cls] = &_bucket_empty_span;
