@@ -140,12 +140,12 @@ int main(void)
             size_t n = len[i] + 7000;
             if (n > 64000)
                 n = 9000;
-            unsigned char *q = do_realloc(blk[i], n);
+            unsigned char *r = do_realloc(blk[i], n);
             size_t keep = n < len[i] ? n : len[i];
-            bad += !intact(q, keep, (unsigned)i);
-            blk[i] = q;
+            bad += !intact(r, keep, (unsigned)i);
+            blk[i] = r;
             len[i] = n;
-            fill(q, n, (unsigned)i);
+            fill(r, n, (unsigned)i);
         }
     for (int i = 0; i < N; i++) {
         bad += !intact(blk[i], len[i], (unsigned)i);
