@@ -153,21 +153,24 @@ static void *realloc_move(void *p, size_t old, size_t size)
 }
 
 /* Gives the block of span class cls where it lies, when it can: in the same
- * class, or for the owner in another solo class of as many slots (a solo span
- * holds its one block): a growth changes the span's class, the block growing
- * over the rest of its slots; a shrink that keeps at least half of the block
- * in use changes nothing, as within a class.  False when it must move (a
- * smaller shrink moves, so that the pages it leaves serve other spans). */
+ * class, or for the owner in another solo class (a solo span holds its one
+ * block).  A growth changes the span's class, the block growing over the
+ * rest of its slots, or over the next slot when it needs two and that slot
+ * is free; a shrink to a class of as many slots that keeps at least half of
+ * the block in use changes nothing, as within a class.  False when it must
+ * move (a smaller shrink moves, so that the pages it leaves serve other
+ * spans). */
 static bool resize_in_place(bucket_span_t *span, unsigned cls)
 {
     if (cls == span->cls)
         return true;
     const bucket_class_t *c = &_bucket_classes[cls];
-    if (span->capacity != 1 || c->capacity != 1 || c->slots != span->slots
-        || span->owner != _bucket_tl_heap)
+    if (span->capacity != 1 || c->capacity != 1 || span->owner != _bucket_tl_heap)
         return false;
     if (cls < span->cls)
-        return (size_t)c->size * 2 >= span->size;
+        return c->slots == span->slots && (size_t)c->size * 2 >= span->size;
+    if (c->slots != span->slots && !_bucket_span_extend(span, c->slots))
+        return false;
     _bucket_span_reclass(span->owner, span, cls);
     return true;
 }

@@ -129,6 +129,7 @@ static inline bool bucket_seg_contains(uintptr_t addr)
 
 bucket_span_t *_bucket_span_acquire(unsigned slots, bool *clean);
 void _bucket_span_release(bucket_span_t *span);
+bool _bucket_span_extend(bucket_span_t *span, unsigned slots);
 void _bucket_pool_lock(void);
 void _bucket_pool_unlock(void);
 void _bucket_pool_reinit(void);

@@ -149,6 +149,37 @@ bucket_span_t *_bucket_span_acquire(unsigned n, bool *clean)
     }
 }
 
+/* Grows a span in use to n slots when the slots after it are free (dirty
+ * or clean), for realloc of a solo block; false when they are not.  The
+ * slot table covers the new slots before the caller hands the bigger block
+ * out. */
+bool _bucket_span_extend(bucket_span_t *span, unsigned n)
+{
+    bucket_segment_t *seg = (bucket_segment_t *)(span->base & ~(uintptr_t)BUCKET_SEG_MASK);
+    unsigned first = (unsigned)((span->base - (uintptr_t)seg) >> BUCKET_SLOT_SHIFT);
+    unsigned from = first + span->slots, to = first + n;
+    if (to > BUCKET_LAST_SLOT + 1)
+        return false;
+    uint64_t bits = ((1ull << (to - from)) - 1) << from;
+    ha_lock(&pool_lock);
+    bool ok = (seg->used_mask & bits) == 0;
+    if (ok) {
+        for (unsigned i = from; i < to; i++)
+            if (seg->dirty_mask >> i & 1)
+                dirty_pages -= seg->dirty_pages[i];
+        seg->used_mask |= bits;
+        seg->dirty_mask &= ~bits;
+        used_slots += to - from;
+    }
+    ha_unlock(&pool_lock);
+    if (!ok)
+        return false;
+    for (unsigned i = from; i < to; i++)
+        atomic_store_explicit(&seg->slot_span[i], span, memory_order_release);
+    span->slots = (uint8_t)n;
+    return true;
+}
+
 /* ---- purging ---- */
 
 /* Pages of the dirty slots freed at least `age` ns before `now`. */
