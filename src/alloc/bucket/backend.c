@@ -171,7 +171,7 @@ static bool resize_in_place(bucket_span_t *span, unsigned cls)
         return c->slots == span->slots && (size_t)c->size * 2 >= span->size;
     if (c->slots != span->slots && !_bucket_span_extend(span, c->slots))
         return false;
-    _bucket_span_reclass(span->owner, span, cls);
+    _bucket_span_reclass(span, cls);
     return true;
 }
 

@@ -195,7 +195,7 @@ extern bool _bucket_zero_on_free;
 bucket_heap_t *_bucket_heap_init(void);
 void *_bucket_alloc_slow(bucket_heap_t *heap, unsigned cls);
 void _bucket_free_transition(bucket_heap_t *heap, bucket_span_t *span);
-void _bucket_span_reclass(bucket_heap_t *heap, bucket_span_t *span, unsigned cls);
+void _bucket_span_reclass(bucket_span_t *span, unsigned cls);
 void _bucket_heaps_lock(void);
 void _bucket_heaps_unlock(void);
 void _bucket_heaps_after_fork_child(void);

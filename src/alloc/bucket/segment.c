@@ -87,6 +87,19 @@ static int find_run(uint64_t free_mask, unsigned n)
     return -1;
 }
 
+/* Marks the n free slots from `first` of seg used, under the pool lock; the
+ * dirty ones among them stop counting against the reserve. */
+static void run_claim_locked(bucket_segment_t *seg, unsigned first, unsigned n)
+{
+    uint64_t bits = (n >= 64 ? ~0ull : (1ull << n) - 1) << first;
+    for (unsigned i = first; i < first + n; i++)
+        if (seg->dirty_mask >> i & 1)
+            dirty_pages -= seg->dirty_pages[i];
+    seg->used_mask |= bits;
+    seg->dirty_mask &= ~bits;
+    used_slots += n;
+}
+
 /* Takes n slots for a span, preferring a run of dirty slots (no page faults),
  * then the lowest run in the oldest segments (keeps the heap compact).
  * *clean says whether any of them had no resident pages. */
@@ -102,12 +115,7 @@ static bucket_span_t *pool_take(unsigned n, bool *clean)
                 continue;
             uint64_t bits = (n >= 64 ? ~0ull : (1ull << n) - 1) << first;
             *clean = (unsigned)__builtin_popcountll(seg->dirty_mask & bits) < n;
-            for (unsigned i = (unsigned)first; i < (unsigned)first + n; i++)
-                if (seg->dirty_mask >> i & 1)
-                    dirty_pages -= seg->dirty_pages[i];
-            seg->used_mask |= bits;
-            seg->dirty_mask &= ~bits;
-            used_slots += n;
+            run_claim_locked(seg, (unsigned)first, n);
             bucket_span_t *span = &seg->spans[first];
             span->slots = (uint8_t)n;
             span->base = (uintptr_t)seg + ((uintptr_t)first << BUCKET_SLOT_SHIFT);
@@ -163,14 +171,8 @@ bool _bucket_span_extend(bucket_span_t *span, unsigned n)
     uint64_t bits = ((1ull << (to - from)) - 1) << from;
     ha_lock(&pool_lock);
     bool ok = (seg->used_mask & bits) == 0;
-    if (ok) {
-        for (unsigned i = from; i < to; i++)
-            if (seg->dirty_mask >> i & 1)
-                dirty_pages -= seg->dirty_pages[i];
-        seg->used_mask |= bits;
-        seg->dirty_mask &= ~bits;
-        used_slots += to - from;
-    }
+    if (ok)
+        run_claim_locked(seg, from, to - from);
     ha_unlock(&pool_lock);
     if (!ok)
         return false;

@@ -256,12 +256,14 @@ void _bucket_free_transition(bucket_heap_t *heap, bucket_span_t *span)
         partial_push(heap, span);
 }
 
-/* realloc resizes the block of an owned solo span to class cls, whose block
- * fits in the span's slots: the span changes class in place.  Its block is
- * in use, so the span is on no list; it stops being the current span of its
- * old class (which would otherwise find a span of another class there). */
-void _bucket_span_reclass(bucket_heap_t *heap, bucket_span_t *span, unsigned cls)
+/* realloc, in the owner's thread, resizes the block of a solo span to class
+ * cls, whose block fits in the span's slots: the span changes class in
+ * place.  Its block is in use, so the span is on no list; it stops being the
+ * current span of its old class (which would otherwise find a span of
+ * another class there). */
+void _bucket_span_reclass(bucket_span_t *span, unsigned cls)
 {
+    bucket_heap_t *heap = span->owner;
     if (heap->cur[span->cls] == span)
         heap->cur[span->cls] = &_bucket_empty_span;
     span->cls = (uint8_t)cls;
