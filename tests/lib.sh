@@ -3,6 +3,7 @@
 #   plan N | ok COND-STATUS "name" | pass "name" | fail "name" | skip_all "why"
 #   skip "name" "why" | check "name" CMD... (ok if CMD exits 0) | done_testing
 #   need_prog PROG (skip all if absent) | husky_lib NAME (path of libNAME.so)
+#   run_preloaded NAME PROG ARGS... (PROG's TAP under LD_PRELOAD of libNAME.so)
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -41,6 +42,19 @@ husky_lib() {
     done
     IFS=$_old_ifs
     return 1
+}
+
+# run_preloaded NAME PROG [ARG...]: runs PROG, a program that prints its own
+# TAP, under LD_PRELOAD of libNAME.so and exits with its status; skips all
+# when the library or PROG is not built.  Settings for PROG go before the
+# call (VAR=value run_preloaded ...).
+run_preloaded() {
+    _lib=$(husky_lib "$1") || skip_all "lib$1.so not built"
+    shift
+    [ -x "$1" ] || skip_all "$1 not built"
+    _rc=0
+    LD_PRELOAD=$_lib "$@" || _rc=$?
+    exit $_rc
 }
 
 # expect_exit CODE NAME CMD...: pass when CMD exits with CODE
