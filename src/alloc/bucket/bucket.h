@@ -104,11 +104,29 @@ typedef struct bucket_segment {
 _Static_assert(sizeof(bucket_segment_t) <= BUCKET_META_SLOTS * BUCKET_SLOT_SIZE - BUCKET_PAGE,
                "segment header must leave room for its guard page");
 
+/* The segment holding span's blocks, and the slot they start at. */
+static inline bucket_segment_t *bucket_span_seg(const bucket_span_t *span)
+{
+    return (bucket_segment_t *)(span->base & ~(uintptr_t)BUCKET_SEG_MASK);
+}
+
+static inline unsigned bucket_span_first(const bucket_span_t *span)
+{
+    return (unsigned)((span->base & BUCKET_SEG_MASK) >> BUCKET_SLOT_SHIFT);
+}
+
+/* Points the slot table of seg at span (NULL: free) for slots [from, to). */
+static inline void bucket_slots_point(bucket_segment_t *seg, unsigned from, unsigned to,
+                                      bucket_span_t *span)
+{
+    for (unsigned i = from; i < to; i++)
+        atomic_store_explicit(&seg->slot_span[i], span, memory_order_release);
+}
+
 /* The bitmap of blocks of span freed by other threads, not merged yet. */
 static inline _Atomic uint64_t *bucket_remote_bits(const bucket_span_t *span)
 {
-    bucket_segment_t *seg = (bucket_segment_t *)(span->base & ~(uintptr_t)BUCKET_SEG_MASK);
-    return seg->remote_bits[(span->base & BUCKET_SEG_MASK) >> BUCKET_SLOT_SHIFT];
+    return bucket_span_seg(span)->remote_bits[bucket_span_first(span)];
 }
 
 /* segment.c */

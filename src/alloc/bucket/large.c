@@ -47,7 +47,7 @@ static ha_lock_t large_lock;
 static large_entry_t *table;            /* capacity `cap`, a power of two */
 static size_t cap, count;
 static cache_entry_t cache[BUCKET_CACHE_SLOTS];
-static size_t cache_bytes;
+static size_t cache_bytes;              /* changed under the lock, through cache_bytes_set */
 static size_t live_bytes;               /* mapped bytes of live large blocks */
 static size_t peak_bytes;               /* most live_bytes ever */
 static size_t slack_bytes;              /* biggest block >= BUCKET_HUGE_SIZE freed */
@@ -139,6 +139,14 @@ static bool table_reserve(void **old, size_t *old_len)
 
 /* ---- the cache ---- */
 
+/* Every change of cache_bytes, under the lock; _bucket_large_shed also reads
+ * it without the lock, so that the small heap's growth takes no lock while
+ * nothing is cached. */
+static void cache_bytes_set(size_t bytes)
+{
+    __atomic_store_n(&cache_bytes, bytes, __ATOMIC_RELAXED);
+}
+
 /* The cached mapping closest to len bytes (the smallest big enough, else
  * the biggest), removed from the cache.  Whatever its size, its resident
  * pages save page faults: the caller trims or grows it to len.  Of one
@@ -169,7 +177,7 @@ static bool cache_take_locked(size_t len, uint64_t now, uintptr_t *addr, size_t 
         *got = e->len;
         e->addr = 0;
     }
-    cache_bytes -= *got;
+    cache_bytes_set(cache_bytes - *got);
     return true;
 }
 
@@ -192,7 +200,7 @@ static void cache_cut_locked(int i, size_t cut, cache_entry_t *out, size_t *n)
     e->len -= cut;
     if (e->len == 0)
         e->addr = 0;
-    cache_bytes -= cut;
+    cache_bytes_set(cache_bytes - cut);
 }
 
 /* Moves the entries older than the delay into out[] for unmapping. */
@@ -244,7 +252,7 @@ static bool cache_put_locked(uintptr_t addr, size_t len, uint64_t now,
         return false;
     int i = cache_evict_locked(len, true, out, n);
     cache[i] = (cache_entry_t){addr, len, now};
-    cache_bytes += len;
+    cache_bytes_set(cache_bytes + len);
     return true;
 }
 
@@ -307,9 +315,11 @@ static uintptr_t map_block(size_t len, size_t align)
  * oldest mappings, so that the cache shrinks faster than the heap grows and
  * a program whose small and large blocks peak together does not find the
  * cache's pages on top of its peak.  Called once per 64 KiB slot of growth
- * at most, so the lock costs nothing. */
+ * at most; with nothing cached it returns without taking the lock. */
 void _bucket_large_shed(size_t bytes)
 {
+    if (__atomic_load_n(&cache_bytes, __ATOMIC_RELAXED) == 0)
+        return;         /* a stale 0 skips one shedding; the cache's delay still applies */
     bytes *= BUCKET_SHED_FACTOR;
     cache_entry_t out[BUCKET_CACHE_SLOTS];
     size_t n = 0;

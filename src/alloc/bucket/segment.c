@@ -163,8 +163,8 @@ bucket_span_t *_bucket_span_acquire(unsigned n, bool *clean)
  * out. */
 bool _bucket_span_extend(bucket_span_t *span, unsigned n)
 {
-    bucket_segment_t *seg = (bucket_segment_t *)(span->base & ~(uintptr_t)BUCKET_SEG_MASK);
-    unsigned first = (unsigned)((span->base - (uintptr_t)seg) >> BUCKET_SLOT_SHIFT);
+    bucket_segment_t *seg = bucket_span_seg(span);
+    unsigned first = bucket_span_first(span);
     unsigned from = first + span->slots, to = first + n;
     if (to > BUCKET_LAST_SLOT + 1)
         return false;
@@ -176,8 +176,7 @@ bool _bucket_span_extend(bucket_span_t *span, unsigned n)
     ha_unlock(&pool_lock);
     if (!ok)
         return false;
-    for (unsigned i = from; i < to; i++)
-        atomic_store_explicit(&seg->slot_span[i], span, memory_order_release);
+    bucket_slots_point(seg, from, to, span);
     span->slots = (uint8_t)n;
     return true;
 }
@@ -290,8 +289,8 @@ static size_t class_extent(unsigned cls)
 /* Returns an empty span's slots to the pool (dirty), then purges what is due. */
 void _bucket_span_release(bucket_span_t *span)
 {
-    bucket_segment_t *seg = (bucket_segment_t *)(span->base & ~(uintptr_t)BUCKET_SEG_MASK);
-    unsigned first = (unsigned)((span->base - (uintptr_t)seg) >> BUCKET_SLOT_SHIFT);
+    bucket_segment_t *seg = bucket_span_seg(span);
+    unsigned first = bucket_span_first(span);
     unsigned n = span->slots;
     uint64_t bits = (n >= 64 ? ~0ull : (1ull << n) - 1) << first;
     uint64_t now = _bucket_now_ns();
@@ -299,8 +298,7 @@ void _bucket_span_release(bucket_span_t *span)
     __atomic_store_n(&span->magic, 0, __ATOMIC_RELAXED);
     span->state = BUCKET_SPAN_FREE;
     span->owner = NULL;
-    for (unsigned i = first; i < first + n; i++)
-        atomic_store_explicit(&seg->slot_span[i], NULL, memory_order_release);
+    bucket_slots_point(seg, first, first + n, NULL);
     ha_lock(&pool_lock);
     seg->used_mask &= ~bits;
     seg->dirty_mask |= bits;

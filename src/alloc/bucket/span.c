@@ -34,10 +34,8 @@ void _bucket_span_init(bucket_span_t *span, unsigned cls, bucket_heap_t *heap)
     memset(&span->free_bits[words], 0, (BUCKET_BITMAP_WORDS - words) * sizeof(uint64_t));
     span->state = BUCKET_SPAN_SMALL;
     __atomic_store_n(&span->magic, BUCKET_SPAN_MAGIC, __ATOMIC_RELEASE);   /* last: see bucket_span_of */
-    bucket_segment_t *seg = (bucket_segment_t *)(span->base & ~(uintptr_t)BUCKET_SEG_MASK);
-    unsigned first = (unsigned)((span->base - (uintptr_t)seg) >> BUCKET_SLOT_SHIFT);
-    for (unsigned i = first; i < first + span->slots; i++)
-        atomic_store_explicit(&seg->slot_span[i], span, memory_order_release);
+    unsigned first = bucket_span_first(span);
+    bucket_slots_point(bucket_span_seg(span), first, first + span->slots, span);
 }
 
 /* The span stops being its heap's current one for its class: from now on,
