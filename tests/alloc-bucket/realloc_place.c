@@ -4,10 +4,11 @@
  * Within a size class the pointer stays.  A block of a "solo" class (over
  * 8 KiB, one block per span) grows in place up to the end of its span's
  * slots (64 KiB for one slot), or over the next slot when that one is free,
- * and shrinks in place while it keeps half of its block in use, and keeps its
- * contents; past those bounds, and for another thread's block, it moves.  After growing in place the block
- * reports its new usable size, frees cleanly, freeing it twice still aborts
- * (in a child), and the class it left still serves fresh blocks.
+ * and shrinks in place while it keeps half of its block in use, and keeps
+ * its contents; past those bounds, and for another thread's block, it moves.
+ * After growing in place the block reports its new usable size, frees
+ * cleanly, freeing it twice still aborts (in a child), and the class it left
+ * still serves fresh blocks.
  */
 #include <malloc.h>
 #include <pthread.h>

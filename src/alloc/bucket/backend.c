@@ -153,19 +153,19 @@ static void *realloc_move(void *p, size_t old, size_t size)
 }
 
 /* Gives the block of span class cls where it lies, when it can: in the same
- * class, or for the owner in another solo class (a solo span holds its one
- * block).  A growth changes the span's class, the block growing over the
- * rest of its slots, or over the next slot when it needs two and that slot
- * is free; a shrink to a class of as many slots that keeps at least half of
- * the block in use changes nothing, as within a class.  False when it must
- * move (a smaller shrink moves, so that the pages it leaves serve other
- * spans). */
-static bool resize_in_place(bucket_span_t *span, unsigned cls)
+ * class, or for the owner (`mine`) in another solo class (a solo span holds
+ * its one block).  A growth changes the span's class, the block growing over
+ * the rest of its slots, or over the next slot when it needs two and that
+ * slot is free; a shrink to a class of as many slots that keeps at least
+ * half of the block in use changes nothing, as within a class.  False when
+ * it must move (a smaller shrink moves, so that the pages it leaves serve
+ * other spans). */
+static bool resize_in_place(bucket_span_t *span, unsigned cls, bool mine)
 {
     if (cls == span->cls)
         return true;
     const bucket_class_t *c = &_bucket_classes[cls];
-    if (span->capacity != 1 || c->capacity != 1 || span->owner != _bucket_tl_heap)
+    if (span->capacity != 1 || c->capacity != 1 || !mine)
         return false;
     if (cls < span->cls)
         return c->slots == span->slots && (size_t)c->size * 2 >= span->size;
@@ -182,10 +182,11 @@ void *_ha_realloc(void *p, size_t size)
     size_t idx;
     bucket_span_t *span = small_lookup(p, &idx, "invalid realloc");
     if (span != NULL) {
-        if (span->owner == _bucket_tl_heap)
+        bool mine = span->owner == _bucket_tl_heap;
+        if (mine)
             BUCKET_CHECK(!(span->free_bits[idx >> 6] & (1ull << (idx & 63))),
                          "realloc of a freed block", p);
-        if (size <= BUCKET_SMALL_MAX && resize_in_place(span, bucket_size_class(size))) {
+        if (size <= BUCKET_SMALL_MAX && resize_in_place(span, bucket_size_class(size), mine)) {
             HA_STAT_INC(realloc_inplace);
             return p;
         }

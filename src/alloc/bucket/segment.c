@@ -76,10 +76,16 @@ static bucket_segment_t *segment_new(void)
     return seg;
 }
 
+/* The slot mask of the n slots from `first`. */
+static inline uint64_t run_mask(unsigned first, unsigned n)
+{
+    return (n >= 64 ? ~0ull : (1ull << n) - 1) << first;
+}
+
 /* Lowest run of `n` free slots in `free_mask` (a slot mask), or -1. */
 static int find_run(uint64_t free_mask, unsigned n)
 {
-    uint64_t want = n >= 64 ? ~0ull : (1ull << n) - 1;
+    uint64_t want = run_mask(0, n);
     for (unsigned i = BUCKET_FIRST_SLOT; i + n <= BUCKET_LAST_SLOT + 1; i++) {
         if ((free_mask >> i & want) == want)
             return (int)i;
@@ -91,7 +97,7 @@ static int find_run(uint64_t free_mask, unsigned n)
  * dirty ones among them stop counting against the reserve. */
 static void run_claim_locked(bucket_segment_t *seg, unsigned first, unsigned n)
 {
-    uint64_t bits = (n >= 64 ? ~0ull : (1ull << n) - 1) << first;
+    uint64_t bits = run_mask(first, n);
     for (unsigned i = first; i < first + n; i++)
         if (seg->dirty_mask >> i & 1)
             dirty_pages -= seg->dirty_pages[i];
@@ -113,7 +119,7 @@ static bucket_span_t *pool_take(unsigned n, bool *clean)
             int first = find_run(free_mask, n);
             if (first < 0)
                 continue;
-            uint64_t bits = (n >= 64 ? ~0ull : (1ull << n) - 1) << first;
+            uint64_t bits = run_mask((unsigned)first, n);
             *clean = (unsigned)__builtin_popcountll(seg->dirty_mask & bits) < n;
             run_claim_locked(seg, (unsigned)first, n);
             bucket_span_t *span = &seg->spans[first];
@@ -168,7 +174,7 @@ bool _bucket_span_extend(bucket_span_t *span, unsigned n)
     unsigned from = first + span->slots, to = first + n;
     if (to > BUCKET_LAST_SLOT + 1)
         return false;
-    uint64_t bits = ((1ull << (to - from)) - 1) << from;
+    uint64_t bits = run_mask(from, to - from);
     ha_lock(&pool_lock);
     bool ok = (seg->used_mask & bits) == 0;
     if (ok)
@@ -292,7 +298,7 @@ void _bucket_span_release(bucket_span_t *span)
     bucket_segment_t *seg = bucket_span_seg(span);
     unsigned first = bucket_span_first(span);
     unsigned n = span->slots;
-    uint64_t bits = (n >= 64 ? ~0ull : (1ull << n) - 1) << first;
+    uint64_t bits = run_mask(first, n);
     uint64_t now = _bucket_now_ns();
 
     __atomic_store_n(&span->magic, 0, __ATOMIC_RELAXED);
